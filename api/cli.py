@@ -1,0 +1,181 @@
+"""The ``greentrade`` command line: thin adapters that parse, call the library and print.
+
+Library errors become one line on stderr and exit code 2 (in :func:`main`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from classifier.catalogue import Catalogue, Entry, cached_catalogue
+from classifier.codes import format_code
+from classifier.errors import GreentradeError
+from classifier.settings import get_settings
+
+app = typer.Typer(
+    help="greentrade: Chongqing green low-carbon trade catalogue and classification (重庆绿色低碳贸易产品目录).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+catalogue_app = typer.Typer(help="Look up, search, check and export the catalogue.", no_args_is_help=True)
+app.add_typer(catalogue_app, name="catalogue")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _catalogue() -> Catalogue:
+    settings = get_settings()
+    national = settings.national_codes_path
+    return cached_catalogue(settings.catalogue_dir, national if national.is_file() else None)
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _render_entry(cat: Catalogue, entry: Entry) -> str:
+    lines = [f"{format_code(entry.code)}  {entry.node.name_zh}", f"{'':{len(format_code(entry.code))}}  {entry.node.name_en}"]
+    lines.append("Path 路径:    " + " > ".join(f"{n.code} {n.name}" for n in entry.path))
+    if entry.mappings:
+        for m in entry.mappings:
+            green = f"{m.category} {cat.category_name(m.category)}, {m.coverage}"
+            if m.coverage == "ex":
+                green += f": {m.ex_description_zh} ({m.ex_description_en})"
+            lines.append(f"Green 绿色:   {green}  [source: {';'.join(m.source)}]")
+            if m.keywords_zh or m.keywords_en:
+                lines.append(f"  keywords 关键词: {'; '.join(m.keywords_zh + m.keywords_en)}")
+    elif entry.hs6:
+        lines.append("Green 绿色:   NONE 非绿色低碳")
+    if entry.not_green:
+        lines.append(f"Judged not green 判定非绿色: {entry.not_green.reason}")
+    for f in entry.flags:
+        scope = f" (ex: {f.description_zh})" if f.scope == "ex" else ""
+        lines.append(f"Flag 标记:    {f.flag}{scope}  [{f.basis}]")
+    if entry.ref_lists:
+        shown = [
+            m.list if m.conversion == "same code in HS2022" else f"{m.list} ({m.original_edition} {m.original_code}, {m.conversion})"
+            for m in entry.ref_lists
+        ]
+        lines.append("Lists 清单:   " + "; ".join(shown))
+    lines.extend(f"Note 说明:    {note}" for note in entry.notes)
+    return "\n".join(lines)
+
+
+@catalogue_app.command("show")
+def show(code: Annotated[str, typer.Argument(help="HS code, 2-10 digits; dots and spaces allowed.")], as_json: JsonOption = False) -> None:
+    """Show a code: its path, names, green categories, coverage, flags and reference lists."""
+    from classifier.catalogue_report import describe_entry
+
+    cat = _catalogue()
+    entry = cat.lookup(code)
+    if as_json:
+        _print_json(describe_entry(cat, entry))
+    else:
+        typer.echo(_render_entry(cat, entry))
+
+
+@catalogue_app.command("search")
+def search(
+    text: Annotated[str, typer.Argument(help="Words in Chinese or English, e.g. 光伏逆变器 or 'heat pump'.")],
+    limit: Annotated[int, typer.Option(min=1, max=200, help="How many results.")] = 10,
+    exact: Annotated[bool, typer.Option("--exact", help="Only exact substring matches, no fuzzy ones.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Search code names and green keywords, ranked: exact matches first, then fuzzy ones."""
+    hits = _catalogue().search(text, limit=limit, fuzzy=not exact)
+    if as_json:
+        _print_json([hit.__dict__ for hit in hits])
+        return
+    if not hits:
+        typer.echo(f"no code matches {text!r}")
+    for hit in hits:
+        typer.echo(f"{format_code(hit.code):<14} {hit.score:5.1f}  {hit.method:<14} {hit.name_zh or hit.name_en}")
+
+
+@catalogue_app.command("stats")
+def stats(as_json: JsonOption = False) -> None:
+    """Count rows per level, Chinese names, mappings per category and coverage, flags and lists."""
+    from classifier.catalogue_report import catalogue_stats
+
+    data = catalogue_stats(_catalogue())
+    if as_json:
+        _print_json(data)
+        return
+    typer.echo("Nomenclature 商品编码 (rows / with Chinese name):")
+    for level, counts in data["nomenclature"].items():
+        typer.echo(f"  {level:<14} {counts['rows']:>6} / {counts['name_zh']:>6}")
+    req = data["name_zh_required_subheadings"]
+    typer.echo(f"  subheadings of green/flagged chapters: {req['rows']} / {req['name_zh']}")
+    typer.echo(f"  national codes imported: {data['national_codes']}")
+    typer.echo(f"Green mappings 绿色映射: {data['mapped_subheadings']} subheadings, {data['judged_not_green']} listed codes judged not green")
+    for category, coverage in data["mappings_by_category"].items():
+        typer.echo(f"  {category:<5} full {coverage.get('full', 0):>4}   ex {coverage.get('ex', 0):>4}")
+    typer.echo("Flags 标记: " + ", ".join(f"{k} {v}" for k, v in data["flags"].items()))
+    typer.echo("Lists 清单: " + ", ".join(f"{k} {v}" for k, v in data["lists"].items()))
+
+
+@catalogue_app.command("export")
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write; default catalogue.<format>.")] = None,
+    all_codes: Annotated[bool, typer.Option("--all", help="Every nomenclature row, not only green, flagged or listed ones.")] = False,
+) -> None:
+    """Export the catalogue as a spreadsheet (formula-safe), one row per code and category."""
+    from classifier.catalogue_report import catalogue_table
+    from classifier.tables import write_table
+
+    if fmt not in ("csv", "xlsx"):
+        raise typer.BadParameter(f"--format should be csv or xlsx, got {fmt!r}")
+    target = output or Path(f"catalogue.{fmt}")
+    table = catalogue_table(_catalogue(), all_codes=all_codes)
+    write_table(table, target, fmt=fmt)
+    typer.echo(f"wrote {len(table)} rows to {target}")
+
+
+@catalogue_app.command("check")
+def check() -> None:
+    """Validate the catalogue data files; exit 1 and name file, line and column of each problem."""
+    from classifier.catalogue_check import check_catalogue
+
+    problems = check_catalogue(get_settings().catalogue_dir)
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) in {get_settings().catalogue_dir}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"catalogue OK: {get_settings().catalogue_dir}")
+
+
+@catalogue_app.command("import-nomenclature")
+def import_nomenclature_cmd(
+    file: Annotated[Path, typer.Argument(help="Customs commodity code table (商品编码, 商品名称), CSV or XLSX.")],
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name; default the first.")] = None,
+) -> None:
+    """Import the official 8/10-digit national code table into the catalogue in use."""
+    from classifier.nomenclature import import_nomenclature
+
+    settings = get_settings()
+    report = import_nomenclature(file, _catalogue(), settings.national_codes_path, sheet=sheet)
+    typer.echo(f"read {report.rows_read} rows from {file}; imported {report.imported}; skipped {len(report.skipped)}")
+    for reason, count in report.skipped_by_reason().most_common():
+        typer.echo(f"  skipped {count}: {reason}")
+    for line, code, reason in report.skipped[:20]:
+        typer.echo(f"    line {line}: {code!r}: {reason}")
+    if len(report.skipped) > 20:
+        typer.echo(f"    ... {len(report.skipped) - 20} more")
+    typer.echo(f"national codes now in use: {report.total_national_codes} ({settings.national_codes_path})")
+
+
+def main() -> None:
+    """Console entry point: run the app, turning library errors into one readable line."""
+    try:
+        app()
+    except GreentradeError as exc:
+        typer.echo(f"error 错误: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,151 @@
+"""Read and write the tables analysts exchange: CSV in any customs encoding, XLSX and Parquet.
+
+The format is told by the file's first bytes (XLSX is a zip, Parquet starts with ``PAR1``), and a
+CSV's encoding by its content (BOM, then strict UTF-8, then GB18030, which covers GBK and GB2312),
+never by the file name: customs systems export ``.csv`` files that are really GBK or even XLSX.
+Writes are atomic (a temporary file renamed into place) and cells that a spreadsheet would run as a
+formula are defused.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from classifier.errors import InputFileError
+
+_SAMPLE = 1 << 20
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+FORMATS = ("csv", "xlsx", "parquet")
+
+
+def sniff_format(path: Path) -> str:
+    """``xlsx``, ``parquet`` or ``csv``, from the file's first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head == b"PAR1":
+        return "parquet"
+    return "csv"
+
+
+def detect_encoding(path: Path) -> str:
+    """The encoding of a CSV file: ``utf-8-sig``, ``utf-8``, ``utf-16`` or ``gb18030``.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "gbk.csv"
+    >>> _ = p.write_bytes("商品名称\\n光伏组件\\n".encode("gbk"))
+    >>> detect_encoding(p)
+    'gb18030'
+    """
+    with open(path, "rb") as fh:
+        sample = fh.read(_SAMPLE)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            # final=False: a multi-byte character cut by the sample's end is not an error.
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError(f"{path}: cannot tell the text encoding; tried UTF-8 and GB18030 (GBK)")
+
+
+def read_table(path: Path, *, sheet: str | None = None) -> pd.DataFrame:
+    """Read a whole CSV, XLSX or Parquet table with every column as text (codes keep their zeros)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: file not found")
+    kind = sniff_format(path)
+    try:
+        if kind == "xlsx":
+            frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
+        elif kind == "parquet":
+            frame = pd.read_parquet(path).astype("string").astype(object)
+        else:
+            frame = pd.read_csv(path, dtype=str, encoding=detect_encoding(path), keep_default_na=False)
+    except InputFileError:
+        raise
+    except ValueError as exc:
+        raise InputFileError(f"{path}: cannot read it as {kind.upper()}: {exc}") from exc
+    except Exception as exc:  # parsers raise many types; the analyst needs the file and the reason
+        raise InputFileError(f"{path}: cannot read it as {kind.upper()}: {exc}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame.fillna("")
+
+
+def defuse_formula(value: object) -> object:
+    """Prefix text that a spreadsheet would execute as a formula with an apostrophe.
+
+    >>> defuse_formula("=HYPERLINK(\\"http://x\\")"), defuse_formula("-12.5"), defuse_formula("光伏")
+    ('\\'=HYPERLINK("http://x")', '-12.5', '光伏')
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _atomic_target(path: Path) -> tuple[int, Path]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    return fd, Path(tmp)
+
+
+def write_table(frame: pd.DataFrame, path: Path, *, fmt: str | None = None) -> Path:
+    """Write a table atomically as CSV (UTF-8 with BOM, so Excel shows Chinese), XLSX or Parquet.
+
+    The format comes from ``fmt`` or the file extension. Text cells are defused against formula
+    injection in CSV and XLSX.
+    """
+    path = Path(path)
+    fmt = fmt or path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InputFileError(f"{path}: output format {fmt!r} should be one of {list(FORMATS)}")
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    try:
+        if fmt == "parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            safe = frame.copy()
+            for column in safe.columns:
+                if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+                    safe[column] = safe[column].map(defuse_formula)
+            if fmt == "csv":
+                safe.to_csv(tmp, index=False, encoding="utf-8-sig")
+            else:
+                safe.to_excel(tmp, index=False, engine="openpyxl")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv_rows(rows: Iterable[dict[str, str]], fieldnames: list[str], path: Path) -> Path:
+    """Write plain UTF-8 CSV rows atomically (for the project's own data files)."""
+    import csv
+
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,62 @@
+"""Shared fixtures: the shipped catalogue, a writable copy of it, the CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from classifier.catalogue import Catalogue, load_catalogue
+from classifier.settings import bundled_catalogue_dir, get_settings
+
+DATA = Path(__file__).parent / "data"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture
+def catalogue_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled catalogue folder, for tests that break it on purpose."""
+    target = tmp_path / "catalogue"
+    shutil.copytree(bundled_catalogue_dir(), target, ignore=shutil.ignore_patterns(".*"))
+    return target
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the settings at an empty data directory for the test."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("GREENTRADE_DATA_DIR", str(folder))
+    get_settings.cache_clear()
+    yield folder
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def cli(data_dir: Path):
+    """Run ``greentrade`` commands in-process; returns (exit code, output)."""
+    from api.cli import app
+
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, list(args))
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.output
+
+    return run
+
+
+def shared_reference() -> Path:
+    """The shared reference folder, or skip the test where this machine has none."""
+    folder = SHARED / "reference"
+    if not folder.is_dir():
+        pytest.skip(f"shared reference data not found at {folder}")
+    return folder
