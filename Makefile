@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT := demo-output
-export GREENTRADE_DATA_DIR ?= $(CURDIR)/$(OUT)/data
+DEMO_DATA := $(CURDIR)/$(OUT)/data
 
 .PHONY: demo test lint bench clean
 
@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+demo: export GREENTRADE_DATA_DIR = $(DEMO_DATA)
 demo: $(STAMP)
 	@mkdir -p $(OUT)
 	$(BIN)/greentrade catalogue check
@@ -22,7 +23,7 @@ demo: $(STAMP)
 	@echo; $(BIN)/greentrade catalogue search 光伏逆变器 --limit 5
 	@echo; $(BIN)/greentrade catalogue stats
 	@echo; $(BIN)/greentrade catalogue export --format xlsx -o $(OUT)/catalogue.xlsx
-	@echo; echo "Results: $(CURDIR)/$(OUT)/catalogue.xlsx (green catalogue), $(GREENTRADE_DATA_DIR) (imported national codes)"
+	@echo; echo "Results: $(CURDIR)/$(OUT)/catalogue.xlsx (green catalogue), $(DEMO_DATA) (imported national codes)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -40,7 +40,10 @@ def _print_json(data: Any) -> None:
 
 
 def _render_entry(cat: Catalogue, entry: Entry) -> str:
-    lines = [f"{format_code(entry.code)}  {entry.node.name_zh}", f"{'':{len(format_code(entry.code))}}  {entry.node.name_en}"]
+    lines = [
+        f"{format_code(entry.code)}  {entry.node.name_zh}",
+        f"{'':{len(format_code(entry.code))}}  {entry.node.name_en}",
+    ]
     lines.append("Path 路径:    " + " > ".join(f"{n.code} {n.name}" for n in entry.path))
     if entry.mappings:
         for m in entry.mappings:
@@ -59,7 +62,9 @@ def _render_entry(cat: Catalogue, entry: Entry) -> str:
         lines.append(f"Flag 标记:    {f.flag}{scope}  [{f.basis}]")
     if entry.ref_lists:
         shown = [
-            m.list if m.conversion == "same code in HS2022" else f"{m.list} ({m.original_edition} {m.original_code}, {m.conversion})"
+            m.list
+            if m.conversion == "same code in HS2022"
+            else f"{m.list} ({m.original_edition} {m.original_code}, {m.conversion})"
             for m in entry.ref_lists
         ]
         lines.append("Lists 清单:   " + "; ".join(shown))
@@ -68,7 +73,10 @@ def _render_entry(cat: Catalogue, entry: Entry) -> str:
 
 
 @catalogue_app.command("show")
-def show(code: Annotated[str, typer.Argument(help="HS code, 2-10 digits; dots and spaces allowed.")], as_json: JsonOption = False) -> None:
+def show(
+    code: Annotated[str, typer.Argument(help="HS code, 2-10 digits; dots and spaces allowed.")],
+    as_json: JsonOption = False,
+) -> None:
     """Show a code: its path, names, green categories, coverage, flags and reference lists."""
     from classifier.catalogue_report import describe_entry
 
@@ -113,7 +121,9 @@ def stats(as_json: JsonOption = False) -> None:
     req = data["name_zh_required_subheadings"]
     typer.echo(f"  subheadings of green/flagged chapters: {req['rows']} / {req['name_zh']}")
     typer.echo(f"  national codes imported: {data['national_codes']}")
-    typer.echo(f"Green mappings 绿色映射: {data['mapped_subheadings']} subheadings, {data['judged_not_green']} listed codes judged not green")
+    typer.echo(
+        f"Green mappings 绿色映射: {data['mapped_subheadings']} subheadings, {data['judged_not_green']} listed codes judged not green"
+    )
     for category, coverage in data["mappings_by_category"].items():
         typer.echo(f"  {category:<5} full {coverage.get('full', 0):>4}   ex {coverage.get('ex', 0):>4}")
     typer.echo("Flags 标记: " + ", ".join(f"{k} {v}" for k, v in data["flags"].items()))
@@ -123,8 +133,12 @@ def stats(as_json: JsonOption = False) -> None:
 @catalogue_app.command("export")
 def export(
     fmt: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write; default catalogue.<format>.")] = None,
-    all_codes: Annotated[bool, typer.Option("--all", help="Every nomenclature row, not only green, flagged or listed ones.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write; default catalogue.<format>.")
+    ] = None,
+    all_codes: Annotated[
+        bool, typer.Option("--all", help="Every nomenclature row, not only green, flagged or listed ones.")
+    ] = False,
 ) -> None:
     """Export the catalogue as a spreadsheet (formula-safe), one row per code and category."""
     from classifier.catalogue_report import catalogue_table
@@ -166,7 +180,7 @@ def import_nomenclature_cmd(
     for reason, count in report.skipped_by_reason().most_common():
         typer.echo(f"  skipped {count}: {reason}")
     for line, code, reason in report.skipped[:20]:
-        typer.echo(f"    line {line}: {code!r}: {reason}")
+        typer.echo(f"    row {line}: {code!r}: {reason}")
     if len(report.skipped) > 20:
         typer.echo(f"    ... {len(report.skipped) - 20} more")
     typer.echo(f"national codes now in use: {report.total_national_codes} ({settings.national_codes_path})")

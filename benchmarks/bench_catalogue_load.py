@@ -15,7 +15,18 @@ import time
 
 from classifier.catalogue import load_catalogue
 
-QUERIES = ["光伏逆变器", "锂离子蓄电池", "热泵", "钢铁废碎料", "heat pump", "wind turbine", "LED lamp", "碳纤维", "可降解塑料袋", "充电桩"]
+QUERIES = [
+    "光伏逆变器",
+    "锂离子蓄电池",
+    "热泵",
+    "钢铁废碎料",
+    "heat pump",
+    "wind turbine",
+    "LED lamp",
+    "碳纤维",
+    "可降解塑料袋",
+    "充电桩",
+]
 
 
 def _timed(fn, repeat: int) -> list[float]:
@@ -40,12 +51,16 @@ def main() -> None:
     searches = _timed(lambda: [cat.search(q) for q in QUERIES], 5)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    print(f"catalogue load:  median {statistics.median(loads) * 1000:.0f} ms "
-          f"(min {min(loads) * 1000:.0f}, max {max(loads) * 1000:.0f}, n={args.repeat}); "
-          f"{len(cat.nodes)} codes, {sum(map(len, cat.mappings.values()))} mappings, "
-          f"{sum(map(len, cat.flags.values()))} flags, {sum(map(len, cat.lists.values()))} list memberships")
+    print(
+        f"catalogue load:  median {statistics.median(loads) * 1000:.0f} ms "
+        f"(min {min(loads) * 1000:.0f}, max {max(loads) * 1000:.0f}, n={args.repeat}); "
+        f"{len(cat.nodes)} codes, {sum(map(len, cat.mappings.values()))} mappings, "
+        f"{sum(map(len, cat.flags.values()))} flags, {sum(map(len, cat.lists.values()))} list memberships"
+    )
     print(f"lookup:          {len(codes) / statistics.median(lookups):,.0f} lookups/s over {len(codes)} subheadings")
-    print(f"search:          {len(QUERIES) / statistics.median(searches):,.0f} queries/s (exact + fuzzy, {len(QUERIES)} queries)")
+    print(
+        f"search:          {len(QUERIES) / statistics.median(searches):,.0f} queries/s (exact + fuzzy, {len(QUERIES)} queries)"
+    )
     print(f"peak memory:     {peak_mb:.0f} MB (max RSS of the process)")
 
 

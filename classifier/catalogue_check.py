@@ -18,8 +18,45 @@ from classifier.settings import bundled_catalogue_dir
 
 # Chapters whose subheadings must all have Chinese names: where green and flagged goods live.
 ZH_REQUIRED_CHAPTERS = frozenset(
-    "25 26 27 28 29 31 32 38 39 40 44 45 46 47 48 68 69 70 71 72 73 74 75 76 78 79 80 81 "
-    "84 85 86 87 88 89 90 94 95".split()
+    [
+        "25",
+        "26",
+        "27",
+        "28",
+        "29",
+        "31",
+        "32",
+        "38",
+        "39",
+        "40",
+        "44",
+        "45",
+        "46",
+        "47",
+        "48",
+        "68",
+        "69",
+        "70",
+        "71",
+        "72",
+        "73",
+        "74",
+        "75",
+        "76",
+        "78",
+        "79",
+        "80",
+        "81",
+        "84",
+        "85",
+        "86",
+        "87",
+        "88",
+        "89",
+        "90",
+        "94",
+        "95",
+    ]
 )
 # Lists whose every code must be judged one by one (green mapping or a not-green reason).
 JUDGED_LISTS = ("APEC54", "CLEG", "NEW3")

@@ -5,7 +5,7 @@ The CLI prints these, the API returns them as JSON, so both say the same thing.
 >>> from classifier.catalogue import load_catalogue
 >>> d = describe_entry(load_catalogue(), load_catalogue().lookup("850440"))
 >>> d["coverage"], sorted(m["category"] for m in d["mappings"])
-('ex', ['CES', 'NEV'])
+('ex', ['CES', 'ELEC', 'NEV'])
 """
 
 from __future__ import annotations
@@ -37,9 +37,7 @@ def describe_entry(cat: Catalogue, entry: Entry) -> dict[str, Any]:
         ],
         "categories": list(entry.categories),
         "coverage": entry.coverage,
-        "mappings": [
-            {**asdict(m), "category_zh": cat.category_name(m.category)} for m in entry.mappings
-        ],
+        "mappings": [{**asdict(m), "category_zh": cat.category_name(m.category)} for m in entry.mappings],
         "flags": [asdict(f) for f in entry.flags],
         "ref_lists": [asdict(m) for m in entry.ref_lists],
         "not_green": asdict(entry.not_green) if entry.not_green else None,
@@ -56,18 +54,14 @@ def catalogue_stats(cat: Catalogue) -> dict[str, Any]:
     flags = [f for fs in cat.flags.values() for f in fs]
     lists = [m for ms in cat.lists.values() for m in ms]
     return {
-        "nomenclature": {
-            LEVEL_NAMES[level]: {"rows": levels[level], "name_zh": zh[level]} for level in sorted(levels)
-        },
+        "nomenclature": {LEVEL_NAMES[level]: {"rows": levels[level], "name_zh": zh[level]} for level in sorted(levels)},
         "name_zh_required_subheadings": {
             "rows": len(required),
             "name_zh": sum(1 for n in required if n.name_zh),
         },
         "national_codes": len(cat.national),
         "mappings_by_category": {
-            c: dict(Counter(m.coverage for m in mappings if m.category == c))
-            for c in SPEC_CATEGORIES
-            if c != "NONE"
+            c: dict(Counter(m.coverage for m in mappings if m.category == c)) for c in SPEC_CATEGORIES if c != "NONE"
         },
         "mapped_subheadings": len(cat.mappings),
         "judged_not_green": len(cat.not_green),

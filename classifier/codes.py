@@ -49,13 +49,9 @@ def parse_code(value: object) -> str:
     bad = sorted({ch for ch in digits if not ("0" <= ch <= "9")})
     if bad:
         shown = ", ".join(repr(ch) for ch in bad)
-        raise InvalidCodeError(
-            f"HS code {text!r} contains {shown}; only digits, dots and spaces are allowed"
-        )
+        raise InvalidCodeError(f"HS code {text!r} contains {shown}; only digits, dots and spaces are allowed")
     if len(digits) > max(VALID_LENGTHS):
-        raise InvalidCodeError(
-            f"HS code {text!r} has {len(digits)} digits; HS codes have at most 10 digits"
-        )
+        raise InvalidCodeError(f"HS code {text!r} has {len(digits)} digits; HS codes have at most 10 digits")
     if len(digits) not in VALID_LENGTHS:
         hint = ""
         if len(digits) + 1 in VALID_LENGTHS:
@@ -65,9 +61,7 @@ def parse_code(value: object) -> str:
         )
     chapter = int(digits[:2])
     if not 1 <= chapter <= 97:
-        raise InvalidCodeError(
-            f"HS code {text!r} starts with chapter {digits[:2]}; HS 2022 chapters run from 01 to 97"
-        )
+        raise InvalidCodeError(f"HS code {text!r} starts with chapter {digits[:2]}; HS 2022 chapters run from 01 to 97")
     return digits
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,8 @@ from pathlib import Path
 from classifier.catalogue import Catalogue, read_national_codes
 from classifier.codes import parse_code
 from classifier.errors import GreentradeError, InputFileError
-from classifier.tables import read_table, write_csv_rows
+from classifier.records import ERROR_COLUMN, ROW_COLUMN, read_record_chunks
+from classifier.tables import write_csv_rows
 
 CODE_COLUMNS = ("商品编码", "商品代码", "税则号列", "codes", "code", "hs_code", "hscode")
 NAME_COLUMNS = ("商品名称", "品名", "description", "name", "name_zh", "name_en")
@@ -33,7 +35,7 @@ class ImportReport:
     rows_read: int = 0
     imported: int = 0
     skipped: list[tuple[int, str, str]] = field(default_factory=list)
-    """(line in the file, code as written, reason)"""
+    """(data row number, 1 = first row after the header; code as written; reason)"""
     total_national_codes: int = 0
 
     def skipped_by_reason(self) -> Counter[str]:
@@ -48,6 +50,19 @@ def _find_column(columns: list[str], wanted: tuple[str, ...], what: str, path: P
     raise InputFileError(f"{path}: no {what} column; expected one of {list(wanted)}, found {columns}")
 
 
+def _rows(path: Path, sheet: str | None) -> Iterator[tuple[int, str, str, str]]:
+    """(data row number, 1 = first row after the header; code; name; parse error) for every row."""
+    columns: tuple[str, str] | None = None
+    for chunk in read_record_chunks(path, sheet=sheet):
+        if columns is None:
+            found = [c for c in chunk.columns if c not in (ROW_COLUMN, ERROR_COLUMN)]
+            columns = (
+                _find_column(found, CODE_COLUMNS, "commodity code (商品编码)", path),
+                _find_column(found, NAME_COLUMNS, "commodity name (商品名称)", path),
+            )
+        yield from zip(chunk[ROW_COLUMN], chunk[columns[0]], chunk[columns[1]], chunk[ERROR_COLUMN], strict=True)
+
+
 def import_nomenclature(path: Path, catalogue: Catalogue, target: Path, *, sheet: str | None = None) -> ImportReport:
     """Read a national code table and merge it into the national codes file at ``target``.
 
@@ -55,32 +70,39 @@ def import_nomenclature(path: Path, catalogue: Catalogue, target: Path, *, sheet
     under no HS 2022 subheading, or repeats an earlier row of the same file.
     """
     path = Path(path)
-    frame = read_table(path, sheet=sheet)
-    code_col = _find_column(list(frame.columns), CODE_COLUMNS, "commodity code (商品编码)", path)
-    name_col = _find_column(list(frame.columns), NAME_COLUMNS, "commodity name (商品名称)", path)
-    report = ImportReport(path=path, rows_read=len(frame))
+    report = ImportReport(path=path)
     national = {code: node.__dict__ for code, node in read_national_codes(target).items()}
     seen: dict[str, int] = {}
-    for line, raw_code, raw_name in zip(range(2, len(frame) + 2), frame[code_col], frame[name_col], strict=True):
+    for row_number, raw_code, raw_name, error in _rows(path, sheet):
+        report.rows_read += 1
+        if error:
+            report.skipped.append((row_number, str(raw_code), f"malformed row: {error}"))
+            continue
         name = str(raw_name).strip()
+        digits = str(raw_code).strip()
+        if digits[:2] in ("98", "99") and digits.isdigit():
+            report.skipped.append(
+                (row_number, digits, f"not HS 2022: chapter {digits[:2]} is a national chapter outside the HS")
+            )
+            continue
         try:
             code = parse_code(raw_code)
         except GreentradeError as exc:
-            report.skipped.append((line, str(raw_code), f"invalid code: {exc}"))
+            report.skipped.append((row_number, str(raw_code), f"invalid code: {exc}"))
             continue
         if len(code) not in (8, 10):
-            report.skipped.append((line, code, f"not a national code: {len(code)} digits, expected 8 or 10"))
+            report.skipped.append((row_number, code, f"not a national code: {len(code)} digits, expected 8 or 10"))
             continue
         if code[:6] not in catalogue.nodes:
-            report.skipped.append((line, code, f"not HS 2022: subheading {code[:6]} does not exist"))
+            report.skipped.append((row_number, code, f"not HS 2022: subheading {code[:6]} does not exist"))
             continue
         if code in seen:
-            report.skipped.append((line, code, f"duplicate: same code as line {seen[code]}"))
+            report.skipped.append((row_number, code, f"duplicate: same code as row {seen[code]}"))
             continue
         if not name:
-            report.skipped.append((line, code, "no name: 商品名称 is empty"))
+            report.skipped.append((row_number, code, "no name: 商品名称 is empty"))
             continue
-        seen[code] = line
+        seen[code] = row_number
         row = national.get(code) or {"code": code, "hs6": code[:6], "name_zh": "", "name_en": ""}
         row["name_zh" if _CJK.search(name) else "name_en"] = name
         row["hs6"] = code[:6]

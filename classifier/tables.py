@@ -97,8 +97,12 @@ def defuse_formula(value: object) -> object:
 
 
 def _atomic_target(path: Path) -> tuple[int, Path]:
+    """A temporary file beside ``path``, readable like any new file (mkstemp makes it private)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     return fd, Path(tmp)
 
 

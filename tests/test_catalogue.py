@@ -88,4 +88,3 @@ def test_exact_only_search_returns_no_fuzzy_hits(catalogue):
 def test_category_names_follow_the_spec(catalogue):
     assert catalogue.category_name("NEV") == "智能网联新能源汽车及关键零部件"
     assert catalogue.category_name("NONE") == "非绿色低碳"
-

@@ -87,7 +87,9 @@ def test_listed_code_left_unjudged_is_named(catalogue_copy):
         writer.writeheader()
         writer.writerows(rows)
     problems = [str(p) for p in check_catalogue(catalogue_copy)]
-    assert any("854143 is on ['APEC54', 'CLEG', 'NEW3'] but is neither mapped nor judged not green" in p for p in problems)
+    assert any(
+        "854143 is on ['APEC54', 'CLEG', 'NEW3'] but is neither mapped nor judged not green" in p for p in problems
+    )
 
 
 def test_missing_file_is_named(catalogue_copy):

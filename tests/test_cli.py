@@ -27,19 +27,19 @@ def test_show_ex_code_says_what_is_green(cli):
 
 
 def test_show_json_carries_flags(cli):
-    code, out = cli("catalogue", "show", "7208.10", "--json")
+    _, out = cli("catalogue", "show", "7208.10", "--json")
     data = json.loads(out)
     assert {f["flag"] for f in data["flags"]} >= {"HEHE", "CBAM"}
     assert [p["code"] for p in data["path"]] == ["72", "7208", "720810"]
 
 
 def test_search_ranks_the_keyword_first(cli):
-    code, out = cli("catalogue", "search", "光伏逆变器", "--json")
+    _, out = cli("catalogue", "search", "光伏逆变器", "--json")
     assert json.loads(out)[0]["code"] == "850440"
 
 
 def test_stats_counts_every_level(cli):
-    code, out = cli("catalogue", "stats", "--json")
+    _, out = cli("catalogue", "stats", "--json")
     data = json.loads(out)
     assert data["nomenclature"]["chapter"]["rows"] == 96
     assert data["nomenclature"]["heading"]["rows"] == data["nomenclature"]["heading"]["name_zh"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -77,4 +79,4 @@ def test_any_text_parses_or_raises_invalid_code(text):
 def test_path_runs_from_chapter_to_code(code):
     path = code_path(code)
     assert path[0] == code[:2] and path[-1] == code
-    assert all(b.startswith(a) for a, b in zip(path, path[1:], strict=False))
+    assert all(b.startswith(a) for a, b in itertools.pairwise(path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,7 +17,8 @@ ROWS = "商品编码,商品名称\n85414300,光伏组件\n07020000,番茄\n"
 
 
 @pytest.mark.parametrize(
-    ("encoding", "detected"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("gb18030", "gb18030")]
+    ("encoding", "detected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("gb18030", "gb18030")],
 )
 def test_csv_encoding_is_detected_from_content(tmp_path, encoding, detected):
     path = tmp_path / "in.txt"
@@ -55,7 +57,7 @@ def test_formulas_are_defused_on_export(tmp_path, fmt):
 
 def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     def boom(self, path, *args, **kwargs):
-        open(path, "w").write("half a fi")
+        Path(path).write_text("half a fi")
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", boom)

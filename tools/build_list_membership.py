@@ -23,9 +23,21 @@ FIELDS = ["hs6", "list", "original_code", "original_edition", "conversion", "sou
 LISTS = {
     "apec_egl_2012.csv": ("APEC54", "HS2012", "APEC Leaders' Declaration 2012, Annex C"),
     "oecd_cleg_hs2007.csv": ("CLEG", "HS2007", "OECD Combined List of Environmental Goods (Sauvage 2014, Table A.1)"),
-    "wto_friends_eg_list_hs2007.csv": ("WTO_FRIENDS", "HS2007", "WTO Friends of Environmental Goods list (2009), as flagged in OECD CLEG"),
-    "csis_tessd_hs2022_via_hs92.csv": ("TESSD", "HS1992", "WTO TESSD environmental goods, HS1992-concorded copy expanded to HS2022 (CSIS)"),
-    "csis_accts_hs2022_via_hs92.csv": ("ACCTS", "HS1992", "ACCTS environmental goods list, HS1992-concorded copy expanded to HS2022 (CSIS)"),
+    "wto_friends_eg_list_hs2007.csv": (
+        "WTO_FRIENDS",
+        "HS2007",
+        "WTO Friends of Environmental Goods list (2009), as flagged in OECD CLEG",
+    ),
+    "csis_tessd_hs2022_via_hs92.csv": (
+        "TESSD",
+        "HS1992",
+        "WTO TESSD environmental goods, HS1992-concorded copy expanded to HS2022 (CSIS)",
+    ),
+    "csis_accts_hs2022_via_hs92.csv": (
+        "ACCTS",
+        "HS1992",
+        "ACCTS environmental goods list, HS1992-concorded copy expanded to HS2022 (CSIS)",
+    ),
     "china_new_three_unverified.csv": ("NEW3", "HS2022", "China 'new three' export goods (unverified compilation)"),
     "eu_cbam_annex1_hs2022.csv": ("CBAM", "HS2022", "Regulation (EU) 2023/956 Annex I, reduced to HS6"),
 }
