@@ -40,10 +40,9 @@ def _print_json(data: Any) -> None:
 
 
 def _render_entry(cat: Catalogue, entry: Entry) -> str:
-    lines = [
-        f"{format_code(entry.code)}  {entry.node.name_zh}",
-        f"{'':{len(format_code(entry.code))}}  {entry.node.name_en}",
-    ]
+    lines = [f"{format_code(entry.code)}  {entry.node.name_zh}"]
+    if entry.node.name_en:
+        lines.append(f"{'':{len(format_code(entry.code))}}  {entry.node.name_en}")
     lines.append("Path 路径:    " + " > ".join(f"{n.code} {n.name}" for n in entry.path))
     if entry.mappings:
         for m in entry.mappings:
