@@ -185,6 +185,157 @@ def import_nomenclature_cmd(
     typer.echo(f"national codes now in use: {report.total_national_codes} ({settings.national_codes_path})")
 
 
+def _classifier(model: Path | None = None):  # type: ignore[no-untyped-def]
+    from classifier.classify import Classifier
+
+    return Classifier.load(model)
+
+
+ModelOption = Annotated[Path | None, typer.Option("--model", help="Model file; default $GREENTRADE_MODEL_PATH.")]
+
+
+@app.command("classify")
+def classify(
+    input: Annotated[
+        Path | None, typer.Argument(help="Customs records: CSV (UTF-8/GBK/GB18030), XLSX or Parquet.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Result file; format by extension (.csv, .xlsx, .parquet).")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Classify one product description instead of a file.")
+    ] = None,
+    code: Annotated[str, typer.Option("--code", help="With --text: the declared HS code.")] = "",
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet; default the first.")] = None,
+    chunk_rows: Annotated[int, typer.Option(min=100, help="Rows read per chunk (memory stays flat).")] = 50_000,
+    model: ModelOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Classify customs records: green category, flags, confidence, evidence and HS suggestions."""
+    if text is not None:
+        result = _classifier(model).classify_one(name=text, hs_code=code)
+        if as_json:
+            _print_json(result)
+        else:
+            for key, value in result.items():
+                typer.echo(f"{key:<15} {value}")
+        return
+    if input is None or output is None:
+        raise typer.BadParameter("give INPUT and -o OUTPUT, or --text")
+    summary = _run_with_progress(_classifier(model), input, output, sheet=sheet, chunk_rows=chunk_rows)
+    if as_json:
+        _print_json(
+            {
+                "rows": summary.rows,
+                "rejected": summary.rejected,
+                "needs_review": summary.needs_review,
+                "distinct": summary.distinct,
+                "green_share": summary.green_share,
+                "records_per_second": round(summary.records_per_second),
+                "output": str(summary.output),
+            }
+        )
+        return
+    typer.echo(f"rows 行数:            {summary.rows}")
+    typer.echo(f"rejected 拒绝:        {summary.rejected}")
+    typer.echo(f"needs review 待复核:  {summary.needs_review}")
+    typer.echo(f"distinct lines 去重后: {summary.distinct}")
+    typer.echo("green share 绿色占比: " + (", ".join(f"{c} {v:.1%}" for c, v in summary.green_share.items()) or "none"))
+    typer.echo(f"speed 速度:           {summary.records_per_second:,.0f} records/s ({summary.seconds:.1f} s)")
+    typer.echo(f"output 输出:          {summary.output}")
+
+
+def _run_with_progress(clf, source: Path, target: Path, **kwargs):  # type: ignore[no-untyped-def]
+    """Classify a file, with a progress bar when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return clf.classify_file(source, target, **kwargs)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("classifying 分类中"), BarColumn(), TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
+        transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("rows", total=None)
+        return clf.classify_file(source, target, progress=lambda n: bar.advance(task, n), **kwargs)
+
+
+@app.command("suggest-hs")
+def suggest_hs(
+    text: Annotated[str, typer.Argument(help="Product description, Chinese or English.")],
+    k: Annotated[int, typer.Option("-k", min=1, max=20, help="How many suggestions.")] = 3,
+    model: ModelOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Suggest HS 2022 subheadings for a product description, best first, by the model alone."""
+    clf = _classifier(model)
+    hits = clf.suggest_hs(text, k)
+    if as_json:
+        _print_json([{"hs6": c, "score": round(s, 4), "name_zh": clf.catalogue.nodes[c].name_zh} for c, s in hits])
+        return
+    if not hits:
+        typer.echo("no suggestion: the text has no product words")
+    for c, s in hits:
+        node = clf.catalogue.nodes[c]
+        typer.echo(f"{format_code(c):<9} {s:.2f}  {node.name_zh or node.name_en}")
+
+
+@app.command("train")
+def train_cmd(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Model file; default $GREENTRADE_MODEL_PATH.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the training-data generator.")] = 20261127,
+) -> None:
+    """Train the model from the catalogue, the lexicon and an imported national table, if any."""
+    from classifier.lexicon import load_lexicon
+    from classifier.train import train
+
+    settings = get_settings()
+    target = output or settings.model_path
+    card = train(
+        _catalogue(), load_lexicon(settings.catalogue_dir), target, seed=seed, log=lambda m: typer.echo(m, err=True)
+    )
+    _print_metrics(card["metrics"])
+    typer.echo(f"model: {target} (card {target.name}.card.json, sha256 {card['sha256'][:12]}...)")
+
+
+@app.command("evaluate")
+def evaluate_cmd(model: ModelOption = None, as_json: JsonOption = False) -> None:
+    """Measure the model on the held-out test split of the project's labelled texts."""
+    from classifier.evaluate import metrics, run_scenarios
+    from classifier.lexicon import load_lexicon
+    from classifier.training_data import build_training_texts
+
+    clf = _classifier(model)
+    lexicon = load_lexicon(get_settings().catalogue_dir)
+    texts = build_training_texts(clf.catalogue, lexicon, seed=clf.card.get("seed", 20261127))
+    test = [t for t in texts if t.split == "test"]
+    figures = metrics(run_scenarios(clf, test))
+    if as_json:
+        _print_json(figures)
+    else:
+        _print_metrics(figures)
+
+
+def _print_metrics(figures: dict[str, Any]) -> None:
+    hs = figures["hs_suggestions"]
+    typer.echo(f"held-out texts: {figures['texts']} (the project's own labelled texts, generated data)")
+    typer.echo(
+        f"HS6 top-1 {hs['hs6_top1']:.1%}  top-3 {hs['hs6_top3']:.1%}   HS4 top-1 {hs['hs4_top1']:.1%}  top-3 {hs['hs4_top3']:.1%}"
+    )
+    for scenario in ("with_code", "text_only"):
+        s = figures[scenario]
+        typer.echo(
+            f"category, {scenario:<9}: accuracy {s['category_accuracy']:.1%}, macro-F1 {s['category_macro_f1']:.3f}, "
+            f"needs review {s['needs_review_share']:.1%}"
+        )
+    typer.echo(f"calibration error (ECE): {figures['calibration_ece']:.3f}")
+    for w in figures["worst_categories"]:
+        typer.echo(
+            f"  worst: {w['category']} recall {w['recall']:.1%} of {w['texts']}, mistaken for {w['mistaken_for']}"
+        )
+
+
 def main() -> None:
     """Console entry point: run the app, turning library errors into one readable line."""
     try:

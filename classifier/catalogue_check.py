@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.catalogue import COVERAGES, FILES, SPEC_CATEGORIES, SPEC_FLAGS, SPEC_LISTS
+from classifier.lexicon import COLUMNS as LEXICON_COLUMNS
+from classifier.lexicon import KINDS, LANGS, lexicon_files
 from classifier.settings import bundled_catalogue_dir
 
 # Chapters whose subheadings must all have Chinese names: where green and flagged goods live.
@@ -237,4 +239,30 @@ def check_catalogue(catalogue_dir: Path | None = None) -> list[Problem]:
         judged_lists = sorted(lists & set(JUDGED_LISTS))
         if judged_lists and code not in coverage_by_code and code not in not_green:
             bad("lists", 0, "hs6", f"{code} is on {judged_lists} but is neither mapped nor judged not green")
+    _check_lexicon(folder, hs6, problems)
     return problems
+
+
+def _check_lexicon(folder: Path, hs6: set[str], problems: list[Problem]) -> None:
+    """Lexicon files: known subheadings, languages and kinds, no empty or repeated term."""
+    for path in lexicon_files(folder):
+        file = f"lexicon/{path.name}"
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            if reader.fieldnames != LEXICON_COLUMNS:
+                problems.append(Problem(file, 1, "", f"columns should be {LEXICON_COLUMNS}, found {reader.fieldnames}"))
+                continue
+            seen: dict[tuple[str, ...], int] = {}
+            for line, r in enumerate(reader, start=2):
+                if r["hs6"] not in hs6:
+                    problems.append(Problem(file, line, "hs6", f"{r['hs6']!r} is not an HS 2022 subheading"))
+                if r["lang"] not in LANGS:
+                    problems.append(Problem(file, line, "lang", f"{r['lang']!r} should be one of {list(LANGS)}"))
+                if r["kind"] not in KINDS:
+                    problems.append(Problem(file, line, "kind", f"{r['kind']!r} should be one of {list(KINDS)}"))
+                if not (r["term"] or "").strip():
+                    problems.append(Problem(file, line, "term", "empty term"))
+                key = (r["hs6"], r["lang"], r["kind"], r["term"])
+                if key in seen:
+                    problems.append(Problem(file, line, "term", f"{r['term']!r} repeats line {seen[key]}"))
+                seen.setdefault(key, line)

@@ -29,3 +29,7 @@ class CatalogueDataError(GreentradeError):
 
 class InputFileError(GreentradeError):
     """The input file cannot be read."""
+
+
+class ModelError(GreentradeError):
+    """The trained model is missing, untrusted or unusable."""

@@ -216,7 +216,7 @@ class RecordWriter:
         if self.fmt == "parquet":
             import pyarrow as pa
 
-            table = pa.Table.from_pandas(frame.astype(str), preserve_index=False)
+            table = pa.Table.from_pandas(frame.astype(str), schema=self._schema, preserve_index=False)
             self._handle.write_table(table)  # type: ignore[attr-defined]
         elif self.fmt == "csv":
             safe = frame.map(defuse_formula)
@@ -233,8 +233,8 @@ class RecordWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            schema = pa.schema([(c, pa.string()) for c in self._columns])
-            self._handle = pq.ParquetWriter(self._tmp, schema)
+            self._schema = pa.schema([(c, pa.string()) for c in self._columns])
+            self._handle = pq.ParquetWriter(self._tmp, self._schema)
         elif self.fmt == "csv":
             handle = open(self._tmp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in close()
             csv.writer(handle).writerow(self._columns)

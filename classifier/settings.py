@@ -31,6 +31,12 @@ def _default_data_dir() -> Path:
     return Path(base) / "greentrade"
 
 
+def _default_model_path() -> Path:
+    checkout_models = PROJECT_ROOT / "models"
+    folder = checkout_models if checkout_models.is_dir() else _default_data_dir() / "models"
+    return folder / "greentrade.joblib"
+
+
 class Settings(BaseSettings):
     """Where greentrade finds its data, from ``GREENTRADE_*`` variables or defaults."""
 
@@ -40,6 +46,8 @@ class Settings(BaseSettings):
     """Bundled catalogue data (read-only)."""
     data_dir: Path = _default_data_dir()
     """Local state: the imported national nomenclature, later the database and batch files."""
+    model_path: Path = _default_model_path()
+    """The trained model (joblib) and, beside it, its card ``<file>.card.json``."""
 
     @property
     def national_codes_path(self) -> Path:

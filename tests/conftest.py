@@ -60,3 +60,32 @@ def shared_reference() -> Path:
     if not folder.is_dir():
         pytest.skip(f"shared reference data not found at {folder}")
     return folder
+
+
+@pytest.fixture(scope="session")
+def small_lexicon():
+    """The lexicon of a few chapters (vehicles, batteries, PV, steel, plastics, machinery, food), for fast training."""
+    from classifier.lexicon import Lexicon, load_lexicon
+
+    full = load_lexicon()
+    keep = ("85", "87", "72", "39", "84", "03", "61")
+    return Lexicon({code: terms for code, terms in full.terms.items() if code[:2] in keep})
+
+
+@pytest.fixture(scope="session")
+def small_model(tmp_path_factory, catalogue, small_lexicon) -> Path:
+    """A model trained once per test session on the small lexicon; its card sits beside it."""
+    from classifier.train import train
+
+    path = tmp_path_factory.mktemp("model") / "small.joblib"
+    train(catalogue, small_lexicon, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def classifier(small_model, catalogue, small_lexicon):
+    from classifier.classify import Classifier
+    from classifier.model import load_model
+
+    model, card = load_model(small_model)
+    return Classifier(catalogue, model, card, lexicon=small_lexicon)
