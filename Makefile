@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 OUT := demo-output
 DEMO_DATA := $(CURDIR)/$(OUT)/data
 
-.PHONY: demo test lint bench clean
+MODEL := models/greentrade.joblib
+
+.PHONY: demo test lint bench train clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,16 +16,22 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+$(MODEL): | $(STAMP)
+	$(BIN)/greentrade train -o $(MODEL)
+
+# The main job: classify the bundled month of customs lines (the model is trained first if missing).
 demo: export GREENTRADE_DATA_DIR = $(DEMO_DATA)
-demo: $(STAMP)
+demo: $(STAMP) $(MODEL)
 	@mkdir -p $(OUT)
 	$(BIN)/greentrade catalogue check
-	$(BIN)/greentrade catalogue import-nomenclature examples/national_codes_sample.csv
-	@for code in 854143 8504.40 7208.10 290341 85414300; do echo; $(BIN)/greentrade catalogue show $$code; done
-	@echo; $(BIN)/greentrade catalogue search 光伏逆变器 --limit 5
-	@echo; $(BIN)/greentrade catalogue stats
+	$(BIN)/greentrade classify examples/customs_2026-10.csv -o $(OUT)/customs_2026-10.classified.xlsx
+	@echo; $(BIN)/greentrade classify --text "组串式光伏逆变器 50kW" --code 8504401400
+	@echo; $(BIN)/greentrade catalogue show 8504.40
 	@echo; $(BIN)/greentrade catalogue export --format xlsx -o $(OUT)/catalogue.xlsx
-	@echo; echo "Results: $(CURDIR)/$(OUT)/catalogue.xlsx (green catalogue), $(DEMO_DATA) (imported national codes)"
+	@echo; echo "Results: $(CURDIR)/$(OUT)/customs_2026-10.classified.xlsx (classified batch), $(CURDIR)/$(OUT)/catalogue.xlsx (green catalogue)"
+
+train: $(STAMP)
+	$(BIN)/greentrade train -o $(MODEL)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -32,8 +40,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP)
+bench: $(STAMP) $(MODEL)
 	$(BIN)/python benchmarks/bench_catalogue_load.py
+	$(BIN)/python benchmarks/bench_classify.py
 
 clean:
 	rm -rf $(OUT) .pytest_cache .ruff_cache

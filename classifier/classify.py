@@ -2,11 +2,8 @@
 
 The expensive work runs once per distinct (code, name, spec) of a run, not once per row: a month of
 declarations repeats the same lines many times. Within a chunk, rows are deduplicated on the raw
-fields, then on the normalised ones; across chunks, decisions are cached for the run.
-
->>> clf = Classifier.load()                                       # doctest: +SKIP
->>> clf.classify_one(name="光伏组件 550W")["category"]               # doctest: +SKIP
-'CES'
+fields, then on the normalised ones; across chunks, decisions are cached for the run. The tests
+(``tests/test_classify.py``) and the notebook show it at work with a trained model.
 """
 
 from __future__ import annotations
@@ -16,21 +13,25 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from classifier.catalogue import Catalogue, Entry, cached_catalogue
 from classifier.codes import parse_code
 from classifier.errors import GreentradeError
-from classifier.fuse import Decision, Evidence, decide, rejected
+from classifier.fuse import Decision, Evidence, decide, points_elsewhere, rejected
 from classifier.lexicon import Lexicon, load_lexicon
 from classifier.match import HeadingMatcher, KeywordMatcher, match_text
 from classifier.model import GreenModel, load_model, model_text
 from classifier.normalise import NormalisedText, normalise
-from classifier.records import ERROR_COLUMN, ROW_COLUMN, ColumnMap, RecordWriter, match_columns, read_record_chunks
 from classifier.segment import get_segmenter
+
+if TYPE_CHECKING:
+    # pandas and the file readers load on first use: one --text line should start fast.
+    import pandas as pd
+
+    from classifier.records import ColumnMap
 
 OUTPUT_COLUMNS = [
     "hs6",
@@ -48,6 +49,7 @@ OUTPUT_COLUMNS = [
     "reject_reason",
 ]
 _CACHE_LIMIT = 500_000
+_DECIDE_BATCH = 5_000
 
 
 @dataclass
@@ -100,7 +102,9 @@ class Classifier:
         self.card = card
         self.segmenter = get_segmenter(model.user_words)
         self.keywords = KeywordMatcher(catalogue)
-        self.headings = HeadingMatcher(catalogue, lexicon if lexicon is not None else load_lexicon(catalogue_dir))
+        self._lexicon = lexicon
+        self._catalogue_dir = catalogue_dir
+        self._headings: HeadingMatcher | None = None
         self._cache: dict[tuple[str, str, str], tuple[Any, ...]] = {}
         self.decided = 0
         """Distinct records decided so far (after deduplication), for the run summary."""
@@ -121,6 +125,14 @@ class Classifier:
         national = national_codes or (settings.national_codes_path if settings.national_codes_path.is_file() else None)
         catalogue = cached_catalogue(catalogue_dir or settings.catalogue_dir, national)
         return cls(catalogue, model, card, catalogue_dir=catalogue_dir or settings.catalogue_dir)
+
+    @property
+    def headings(self) -> HeadingMatcher:
+        """Built on first use: a name-only run, or one ``--text`` line, never pays for the lexicon."""
+        if self._headings is None:
+            lexicon = self._lexicon if self._lexicon is not None else load_lexicon(self._catalogue_dir)
+            self._headings = HeadingMatcher(self.catalogue, lexicon)
+        return self._headings
 
     # -- one distinct record -------------------------------------------------------------------
 
@@ -164,7 +176,9 @@ class Classifier:
                     global_hits=tuple(self.keywords.find(text)),
                     category_probs=probs[k],
                     suggestions=tuple(suggestions[k]),
-                    sibling=self.headings.best(text, hs6[:4]) if hs6 else None,
+                    sibling=self.headings.best(text, hs6[:4])
+                    if hs6 and points_elsewhere(hs6, suggestions[k])
+                    else None,
                 )
                 k += 1
             decisions.append(decide(self.catalogue, entry=entry, code_error=error, ev=ev))
@@ -178,17 +192,20 @@ class Classifier:
         X = self.model.features([model_text(n, self.segmenter) for n in normalised])
         proba = self.model.category.predict_proba(X)
         classes = list(self.model.category.classes_)
-        probs = [dict(zip(classes, map(float, row), strict=True)) for row in proba]
+        probs = [dict(zip(classes, row, strict=True)) for row in proba.tolist()]
         return probs, self.model.hs.top_k(X, 3)
 
     def confidence(self, decision: Decision) -> float:
-        """The calibrated confidence of a decision (raw score where no calibrator was fitted)."""
+        """The calibrated confidence of a decision (raw score where no calibrator was fitted).
+
+        Kept within [0.01, 0.99]: the calibrators learn from the project's generated texts, on
+        which some decisions are never wrong, and no decision on a real declaration is certain.
+        """
         if decision.status != "ok":
             return 0.0
         calibrator = self.model.calibrator.get(decision.basis)
-        if calibrator is None:
-            return float(np.clip(decision.score, 0.0, 1.0))
-        return float(calibrator.predict([decision.score])[0])
+        value = decision.score if calibrator is None else calibrator.predict([decision.score])[0]
+        return float(np.clip(value, 0.01, 0.99))
 
     def _row(self, decision: Decision) -> tuple[Any, ...]:
         category_zh = self.catalogue.category_name(decision.category) if decision.category else ""
@@ -212,6 +229,9 @@ class Classifier:
 
     def classify_frame(self, frame: pd.DataFrame, columns: ColumnMap) -> pd.DataFrame:
         """Add the SPEC section 5 columns to a chunk of records (input columns kept, order kept)."""
+        import pandas as pd
+
+        from classifier.records import ERROR_COLUMN, ROW_COLUMN
 
         def column(role: str) -> pd.Series:
             name = columns.get(role)
@@ -232,7 +252,10 @@ class Classifier:
                 representative.setdefault(norm_keys[t], t)
             reps = list(representative.values())
             self.decided += len(reps)
-            decided = dict(zip(reps, (self._row(d) for d in self.decide_many(reps)), strict=True))
+            decided = {}
+            for start in range(0, len(reps), _DECIDE_BATCH):  # bounds the working set of the text path
+                batch = reps[start : start + _DECIDE_BATCH]
+                decided.update(zip(batch, (self._row(d) for d in self.decide_many(batch)), strict=True))
             for t in missing:
                 self._cache[t] = decided[representative[norm_keys[t]]]
         rows = [self._cache[t] for t in triples]
@@ -262,6 +285,8 @@ class Classifier:
         Every input row is written, in input order, classified or rejected with a reason; the
         target appears only once complete.
         """
+        from classifier.records import ERROR_COLUMN, ROW_COLUMN, RecordWriter, match_columns, read_record_chunks
+
         start = time.perf_counter()
         summary = Summary()
         writer = RecordWriter(target)

@@ -46,7 +46,7 @@ def parse_code(value: object) -> str:
         raise InvalidCodeError("HS code is empty")
     float_form = _SPREADSHEET_FLOAT.match(text)
     digits = float_form.group(1) if float_form else _SEPARATORS.sub("", text)
-    bad = sorted({ch for ch in digits if not ("0" <= ch <= "9")})
+    bad = [] if digits.isascii() and digits.isdigit() else sorted({ch for ch in digits if not ("0" <= ch <= "9")})
     if bad:
         shown = ", ".join(repr(ch) for ch in bad)
         raise InvalidCodeError(f"HS code {text!r} contains {shown}; only digits, dots and spaces are allowed")

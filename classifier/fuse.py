@@ -86,15 +86,24 @@ def _name(cat: Catalogue, hs6: str) -> str:
     return f"{format_code(hs6)} {node.name if node else ''}".strip()
 
 
+def points_elsewhere(hs6: str, suggestions: tuple[tuple[str, float], ...] | list[tuple[str, float]]) -> bool:
+    """Whether the text's suggestions confidently leave the declared code's heading.
+
+    Only then is the (costlier) comparison with the heading's other subheadings worth making.
+    """
+    if not suggestions:
+        return False
+    top, score = suggestions[0]
+    return hs6 not in {code for code, _ in suggestions} and top[:4] != hs6[:4] and score >= CONFLICT_SUGGESTION
+
+
 def _conflict(cat: Catalogue, hs6: str, ev: Evidence) -> str:
     """Say why the text seems to belong to another code, or return an empty string."""
-    if not ev.has_text or not ev.suggestions:
+    if not ev.has_text or not points_elsewhere(hs6, ev.suggestions):
         return ""
+    if ev.sibling is not None and ev.sibling.hs6 == hs6 and ev.sibling.score >= 80:
+        return ""  # the text fits the declared subheading's own names well
     top, score = ev.suggestions[0]
-    suggested = {code for code, _ in ev.suggestions}
-    sibling_fits = ev.sibling is not None and ev.sibling.hs6 == hs6 and ev.sibling.score >= 80
-    if hs6 in suggested or top[:4] == hs6[:4] or score < CONFLICT_SUGGESTION or sibling_fits:
-        return ""
     return f"申报编码与品名不符：品名更接近 {_name(cat, top)}（{score:.2f}）"
 
 

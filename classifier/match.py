@@ -104,11 +104,8 @@ class KeywordMatcher:
         if hs6:
             entries = [(hs6, *e) for e in self._by_code.get(hs6, ())]
         else:
-            entries = list(
-                {
-                    id(e): e for i in range(len(text) - 1) for e in self._by_prefix.get(text[i : i + _PREFIX], ())
-                }.values()
-            )
+            prefixes = {text[i : i + _PREFIX] for i in range(len(text) - 1)} & self._by_prefix.keys()
+            entries = [e for prefix in prefixes for e in self._by_prefix[prefix]]
         hits = list(
             {
                 (code, category, original): KeywordHit(code, category, original, "exact", 100.0)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,10 +89,11 @@ class TextRetrievalClassifier(ClassifierMixin, BaseEstimator):
 
     A class's score for a query is ``knn_weight * (best cosine similarity among the class's
     training rows) + (1 - knn_weight) * (cosine similarity to the class centroid)``, in [0, 1] for
-    non-negative features such as TF-IDF. The neighbour search uses only the query's
-    ``query_features`` heaviest features (the rare, telling n-grams): a sparse product over them
-    touches a few hundred training rows instead of most of them, which keeps a query's cost flat
-    as the lexicon grows; the centroid term still sees every feature.
+    non-negative features such as TF-IDF. The neighbour search is an inverted index over the
+    telling features only: features found in more than ``max_df`` training rows (common characters
+    and words) are left out of it, and each query uses its ``query_features`` heaviest remaining
+    features. A query then touches a few hundred training rows instead of most of them, so its cost
+    stays flat as the lexicon grows; the centroid term still sees every feature.
 
     Parameters
     ----------
@@ -99,6 +101,11 @@ class TextRetrievalClassifier(ClassifierMixin, BaseEstimator):
         Weight of the nearest-neighbour score against the centroid score.
     query_features : int
         Features of each query used for the neighbour search.
+    max_df : int
+        Features in more training rows than this are left out of the neighbour index.
+    centroid_max_df : int
+        Features in more class centroids than this are left out of the centroid term (they say
+        little about the class and cost the most).
     batch_size : int
         Query rows per sparse product, to bound memory.
 
@@ -109,9 +116,18 @@ class TextRetrievalClassifier(ClassifierMixin, BaseEstimator):
     [[('a', 0.99...), ('b', 0.19...)]]
     """
 
-    def __init__(self, knn_weight: float = 0.5, query_features: int = 8, batch_size: int = 2000) -> None:
+    def __init__(
+        self,
+        knn_weight: float = 0.5,
+        query_features: int = 16,
+        max_df: int = 300,
+        centroid_max_df: int = 500,
+        batch_size: int = 2000,
+    ) -> None:
         self.knn_weight = knn_weight
         self.query_features = query_features
+        self.max_df = max_df
+        self.centroid_max_df = centroid_max_df
         self.batch_size = batch_size
 
     def fit(self, X: Any, y: Any) -> TextRetrievalClassifier:
@@ -121,64 +137,84 @@ class TextRetrievalClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         # Rows sorted by class: in a query's sorted neighbour list, each class is one contiguous run.
         order = np.argsort(y_idx, kind="stable")
-        self.rows_ = normalize(sp.csr_matrix(X, dtype=np.float32)[order])
+        rows = normalize(sp.csr_matrix(X, dtype=np.float32)[order])
         self.row_class_ = y_idx[order].astype(np.int64)
         membership = sp.csr_matrix(
             (np.ones(len(order), dtype=np.float32), (self.row_class_, np.arange(len(order)))),
             shape=(len(self.classes_), len(order)),
         )
-        self.centroids_ = normalize(membership @ self.rows_)
+        centroids = normalize(membership @ rows)
+        class_frequency = np.bincount(centroids.indices, minlength=centroids.shape[1])
+        # Both matrices are only ever used transposed (queries @ matrix.T): store them that way, so
+        # that no product pays for a transposition.
+        self.centroids_t_ = _masked(centroids, (class_frequency <= self.centroid_max_df).astype(np.float32)).T.tocsr()
+        document_frequency = np.bincount(rows.indices, minlength=rows.shape[1])
+        self.index_features_ = (document_frequency <= self.max_df).astype(np.float32)
+        self.rows_t_ = _masked(rows, self.index_features_).T.tocsr()
         return self
 
-    def _scores(self, X: Any) -> sp.csr_matrix:
-        """Sparse class scores, shape (n_rows, n_classes)."""
+    def _scores(self, X: Any) -> np.ndarray:
+        """Dense class scores, shape (n_rows, n_classes)."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float32, reset=False)
         X = normalize(sp.csr_matrix(X, dtype=np.float32))
-        blocks = [self._block_scores(X[i : i + self.batch_size]) for i in range(0, X.shape[0], self.batch_size)]
-        return sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, len(self.classes_)))
+        out = np.empty((X.shape[0], len(self.classes_)), dtype=np.float32)
+        for start in range(0, X.shape[0], self.batch_size):
+            block = X[start : start + self.batch_size]
+            out[start : start + block.shape[0]] = self._block_scores(block)
+        return out
 
-    def _block_scores(self, X: sp.csr_matrix) -> sp.csr_matrix:
+    def _block_scores(self, X: sp.csr_matrix) -> np.ndarray:
         n, n_classes = X.shape[0], len(self.classes_)
-        sims = (_heaviest(X, self.query_features) @ self.rows_.T).tocsr()
+        # A query shares some n-gram with most centroids: the centroid term is dense anyway.
+        scores = (X @ self.centroids_t_).toarray()
+        scores *= 1 - self.knn_weight
+        query = _heaviest(_masked(X, self.index_features_), self.query_features)
+        sims = (query @ self.rows_t_).tocsr()
         sims.sort_indices()
         row = np.repeat(np.arange(n, dtype=np.int64), np.diff(sims.indptr))
         key = row * n_classes + self.row_class_[sims.indices]
         if len(key):
             starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
             best = np.maximum.reduceat(sims.data, starts)
-            knn = sp.csr_matrix((best, (key[starts] // n_classes, key[starts] % n_classes)), shape=(n, n_classes))
-        else:
-            knn = sp.csr_matrix((n, n_classes), dtype=np.float32)
-        centroid = (X @ self.centroids_.T).tocsr()
-        return (self.knn_weight * knn + (1 - self.knn_weight) * centroid).tocsr()
+            scores[key[starts] // n_classes, key[starts] % n_classes] += self.knn_weight * best
+        return scores
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Class scores in [0, 1], shape (n_rows, n_classes); for two classes, score(1) - score(0)."""
-        scores = self._scores(X).toarray()
+        scores = self._scores(X)
         return scores[:, 1] - scores[:, 0] if len(self.classes_) == 2 else scores
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Scores normalised to sum to one per row (uniform where nothing matched)."""
-        scores = self._scores(X).toarray().astype(np.float64)
+        scores = self._scores(X).astype(np.float64)
         totals = scores.sum(axis=1, keepdims=True)
         uniform = np.full_like(scores, 1.0 / scores.shape[1])
         return np.where(totals > 0, scores / np.where(totals > 0, totals, 1), uniform)
 
     def predict(self, X: Any) -> np.ndarray:
-        scores = self._scores(X).toarray()
+        scores = self._scores(X)
         return self.classes_[np.argmax(scores, axis=1)]
 
     def top_k(self, X: Any, k: int = 3) -> list[list[tuple[str, float]]]:
         """The ``k`` best classes with a positive score for each row, best first."""
-        scores = self._scores(X)
-        out = []
-        for i in range(scores.shape[0]):
-            lo, hi = scores.indptr[i], scores.indptr[i + 1]
-            data, idx = scores.data[lo:hi], scores.indices[lo:hi]
-            pick = np.argpartition(-data, k - 1)[:k] if len(data) > k else np.arange(len(data))
-            pick = pick[np.argsort(-data[pick], kind="stable")]
-            out.append([(str(self.classes_[idx[j]]), float(data[j])) for j in pick if data[j] > 0])
+        out: list[list[tuple[str, float]]] = []
+        X = sp.csr_matrix(X) if sp.issparse(X) else X
+        for start in range(0, X.shape[0], self.batch_size):
+            scores = self._scores(X[start : start + self.batch_size])
+            rows = np.arange(scores.shape[0])
+            picks = []
+            for _ in range(min(k, scores.shape[1])):  # k argmax passes beat one argpartition for small k
+                best = scores.argmax(axis=1)
+                picks.append((best, scores[rows, best].copy()))
+                scores[rows, best] = -1.0
+            top = np.stack([p[0] for p in picks], axis=1)
+            top_scores = np.stack([p[1] for p in picks], axis=1)
+            names = self.classes_[top]
+            out.extend(
+                [(str(c), float(v)) for c, v in zip(row_names, row_scores, strict=True) if v > 0]
+                for row_names, row_scores in zip(names, top_scores, strict=True)
+            )
         return out
 
     def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
@@ -189,6 +225,14 @@ class TextRetrievalClassifier(ClassifierMixin, BaseEstimator):
         # generic accuracy check are not its ground; on text features it is the point.
         tags.classifier_tags.poor_score = True
         return tags
+
+
+def _masked(X: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """X with the columns where ``keep`` is 0 removed from its stored entries (O(nnz), no dense step)."""
+    out = sp.csr_matrix(X, dtype=np.float32, copy=True)
+    out.data *= keep[out.indices]
+    out.eliminate_zeros()
+    return out
 
 
 def _heaviest(X: sp.csr_matrix, keep: int) -> sp.csr_matrix:
@@ -236,17 +280,15 @@ def card_path(model_path: Path) -> Path:
 
 def save_model(model: GreenModel, path: Path, card: dict[str, Any]) -> Path:
     """Write the model atomically, then its card with the file's SHA-256."""
-    from classifier.tables import _atomic_target
+    from classifier.tables import atomic_target
 
     path = Path(path)
-    fd, tmp = _atomic_target(path)
-    import os
-
+    fd, tmp = atomic_target(path)
     os.close(fd)
     try:
         joblib.dump(model, tmp)  # uncompressed: loads faster, and start-up time matters more than disk
         card = {**card, "file": path.name, "sha256": sha256_file(tmp), "format": MODEL_FORMAT}
-        fd2, tmp_card = _atomic_target(card_path(path))
+        fd2, tmp_card = atomic_target(card_path(path))
         with os.fdopen(fd2, "w", encoding="utf-8") as fh:
             json.dump(card, fh, ensure_ascii=False, indent=2)
         os.replace(tmp, path)

@@ -18,6 +18,7 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 with warnings.catch_warnings():
     # zhconv opens its dictionary without closing it; nothing to fix on our side.
@@ -54,6 +55,7 @@ class NormalisedText:
         return f"{self.words}|{' '.join(self.specs)}"
 
 
+@lru_cache(maxsize=8192)
 def to_simplified(text: str) -> str:
     """Half-width, lower-case, simplified Chinese.
 

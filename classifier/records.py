@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from classifier.errors import InputFileError
-from classifier.tables import _atomic_target, defuse_formula, detect_encoding, sniff_format
+from classifier.tables import atomic_target, defuse_frame, detect_encoding, sniff_format
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "record_id": ("record_id", "报关单号+项号", "记录号", "id", "序号", "编号"),
@@ -202,7 +202,7 @@ class RecordWriter:
         self.fmt = fmt or self.path.suffix.lower().lstrip(".")
         if self.fmt not in ("csv", "xlsx", "parquet"):
             raise InputFileError(f"{self.path}: output format {self.fmt!r} should be csv, xlsx or parquet")
-        fd, self._tmp = _atomic_target(self.path)
+        fd, self._tmp = atomic_target(self.path)
         os.close(fd)
         self._columns: list[str] | None = None
         self._handle: object = None
@@ -219,12 +219,11 @@ class RecordWriter:
             table = pa.Table.from_pandas(frame.astype(str), schema=self._schema, preserve_index=False)
             self._handle.write_table(table)  # type: ignore[attr-defined]
         elif self.fmt == "csv":
-            safe = frame.map(defuse_formula)
-            safe.to_csv(self._handle, header=False, index=False)  # type: ignore[arg-type]
+            defuse_frame(frame).to_csv(self._handle, header=False, index=False)  # type: ignore[arg-type]
         else:
             sheet = self._handle.active  # type: ignore[attr-defined]
-            for row in frame.itertuples(index=False):
-                sheet.append([defuse_formula(v) for v in row])
+            for row in defuse_frame(frame).itertuples(index=False):
+                sheet.append(list(row))
         self.rows += len(frame)
 
     def _open(self) -> None:

@@ -21,7 +21,7 @@ import pandas as pd
 from classifier.errors import InputFileError
 
 _SAMPLE = 1 << 20
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 FORMATS = ("csv", "xlsx", "parquet")
 
@@ -91,12 +91,26 @@ def defuse_formula(value: object) -> object:
     >>> defuse_formula("=HYPERLINK(\\"http://x\\")"), defuse_formula("-12.5"), defuse_formula("光伏")
     ('\\'=HYPERLINK("http://x")', '-12.5', '光伏')
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.match(value):
         return "'" + value
     return value
 
 
-def _atomic_target(path: Path) -> tuple[int, Path]:
+def defuse_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with formula-like text cells defused; only the cells that need it are touched."""
+    out = None
+    for column in frame.columns:
+        values = frame[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        risky = values.astype(str).str.startswith(FORMULA_START)
+        if risky.any():
+            out = frame.copy() if out is None else out
+            out.loc[risky, column] = values[risky].map(defuse_formula)
+    return frame if out is None else out
+
+
+def atomic_target(path: Path) -> tuple[int, Path]:
     """A temporary file beside ``path``, readable like any new file (mkstemp makes it private)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -116,16 +130,13 @@ def write_table(frame: pd.DataFrame, path: Path, *, fmt: str | None = None) -> P
     fmt = fmt or path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise InputFileError(f"{path}: output format {fmt!r} should be one of {list(FORMATS)}")
-    fd, tmp = _atomic_target(path)
+    fd, tmp = atomic_target(path)
     os.close(fd)
     try:
         if fmt == "parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            safe = frame.copy()
-            for column in safe.columns:
-                if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-                    safe[column] = safe[column].map(defuse_formula)
+            safe = defuse_frame(frame)
             if fmt == "csv":
                 safe.to_csv(tmp, index=False, encoding="utf-8-sig")
             else:
@@ -142,7 +153,7 @@ def write_csv_rows(rows: Iterable[dict[str, str]], fieldnames: list[str], path: 
     import csv
 
     path = Path(path)
-    fd, tmp = _atomic_target(path)
+    fd, tmp = atomic_target(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames, lineterminator="\n")

@@ -115,7 +115,7 @@ def train(
         "features": "TF-IDF char 2-3-grams within jieba words + word 1-2-grams + spec shapes (digits -> #)",
         "models": {
             "category": "LogisticRegression(C=5, class_weight=balanced) over SPEC categories",
-            "hs": "TextRetrievalClassifier(knn_weight=0.5, query_features=8): nearest training texts + centroids",
+            "hs": "TextRetrievalClassifier(knn_weight=0.5, query_features=16, max_df=300, centroid_max_df=500)",
             "calibration": {b: "IsotonicRegression on the calib split" for b in calibrators},
         },
         "metrics": {"data": "held-out test split of the project's own labelled texts (generated data)", **figures},

@@ -63,6 +63,8 @@ ENTERPRISES = [
     "重庆市进出口贸易有限公司", "重庆两江新区跨境电商有限公司", "英业达（重庆）有限公司", "重庆宗申动力机械股份有限公司",
 ]  # fmt: skip
 UNITS = ["千克", "台", "个", "辆", "套", "吨", "米", "件"]
+ELECTRICAL = {"84", "85", "87", "90", "94"}
+UNITS_BY_KIND = {True: ["W", "V", "kW", "Ah", "A"], False: ["kg", "mm", "g", "cm", "L"]}
 SPECS = ["品牌:无 型号:{m}", "用途:{u} 品牌:{b}", "型号:{m} 规格:{s}", "{s}", ""]
 
 
@@ -86,7 +88,7 @@ def main(rows: int = 3000, seed: int = 202610) -> None:
         uses = lex.for_code(code, "use", "zh") or ["其他"]
         return rng.choice(SPECS).format(
             m=f"{rng.choice('ABCDHKLMRSTX')}{rng.randint(10, 9999)}", u=rng.choice(uses), b=rng.choice(["无", "恒远", "东方"]),
-            s=f"{rng.randint(1, 900)}{rng.choice(['W', 'V', 'kg', 'mm', 'Ah', 'kW'])}",
+            s=f"{rng.randint(1, 900)}{rng.choice(UNITS_BY_KIND[code[:2] in ELECTRICAL])}",
         )  # fmt: skip
 
     def national(code: str) -> str:
