@@ -191,7 +191,7 @@ class Classifier:
             return [], []
         X = self.model.features([model_text(n, self.segmenter) for n in normalised])
         proba = self.model.category.predict_proba(X)
-        classes = list(self.model.category.classes_)
+        classes = [str(c) for c in self.model.category.classes_]
         probs = [dict(zip(classes, row, strict=True)) for row in proba.tolist()]
         return probs, self.model.hs.top_k(X, 3)
 
