@@ -278,8 +278,8 @@ def card_path(model_path: Path) -> Path:
     return model_path.with_name(model_path.name + ".card.json")
 
 
-def save_model(model: GreenModel, path: Path, card: dict[str, Any]) -> Path:
-    """Write the model atomically, then its card with the file's SHA-256."""
+def save_model(model: GreenModel, path: Path, card: dict[str, Any]) -> dict[str, Any]:
+    """Write the model atomically, then its card with the file's SHA-256; returns the card as saved."""
     from classifier.tables import atomic_target
 
     path = Path(path)
@@ -296,7 +296,7 @@ def save_model(model: GreenModel, path: Path, card: dict[str, Any]) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return card
 
 
 def read_card(path: Path) -> dict[str, Any]:

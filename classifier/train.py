@@ -121,9 +121,9 @@ def train(
         "metrics": {"data": "held-out test split of the project's own labelled texts (generated data)", **figures},
         "libraries": {**{lib: _version(lib) for lib in LIBRARIES}, "python": platform.python_version()},
     }
-    save_model(model, out_path, card)
+    saved = save_model(model, out_path, card)
     log(f"saved {out_path} in {time.perf_counter() - start:.0f} s")
-    return card
+    return saved
 
 
 def _version(package: str) -> str:

@@ -31,6 +31,7 @@ def test_retriever_prefers_the_closest_class():
 
 def test_card_records_the_hash_and_training_data(small_model):
     card = json.loads(card_path(small_model).read_text(encoding="utf-8"))
+    assert card["file"] == small_model.name
     assert card["sha256"] == sha256_file(small_model)
     assert card["training_data"]["texts"] > 10000
     assert {"hs6_top1", "hs6_top3", "hs4_top1", "hs4_top3"} <= set(card["metrics"]["hs_suggestions"])
