@@ -6,6 +6,7 @@ Library errors become one line on stderr and exit code 2 (in :func:`main`), neve
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -334,6 +335,96 @@ def _print_metrics(figures: dict[str, Any]) -> None:
         typer.echo(
             f"  worst: {w['category']} recall {w['recall']:.1%} of {w['texts']}, mistaken for {w['mistaken_for']}"
         )
+
+
+tokens_app = typer.Typer(help="API tokens: create, list, revoke (stored hashed).", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+
+
+def _store():  # type: ignore[no-untyped-def]
+    from classifier.store import Store
+
+    return Store.open(get_settings().db_url)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses the token, e.g. 'statistics platform'.")],
+    role: Annotated[
+        str, typer.Option(help="analyst (classify, read), curator (also curate) or admin (also tokens).")
+    ] = "analyst",
+) -> None:
+    """Create a token; its secret is printed once and only its hash is kept."""
+    from classifier.tokens import create_token
+
+    token = create_token(_store(), name, role)
+    typer.echo(f"token {token.id} ({token.role}) for {token.name}:")
+    typer.echo(token.secret)
+    typer.echo("keep it now: it cannot be shown again", err=True)
+
+
+@tokens_app.command("list")
+def tokens_list(as_json: JsonOption = False) -> None:
+    """List tokens (id, name, role, prefix, created, revoked); never their secrets."""
+    from classifier.tokens import list_tokens
+
+    tokens = list_tokens(_store())
+    if as_json:
+        _print_json(
+            [
+                {**t.__dict__, "secret": None, "created_at": str(t.created_at), "revoked_at": str(t.revoked_at or "")}
+                for t in tokens
+            ]
+        )
+        return
+    for t in tokens:
+        state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+        typer.echo(f"{t.id:>4}  {t.role:<8} {t.prefix}...  {t.created_at:%Y-%m-%d %H:%M}  {state:<24} {t.name}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id (see tokens list).")]) -> None:
+    """Revoke a token: it stops working at once."""
+    from classifier.tokens import revoke_token
+
+    token = revoke_token(_store(), token_id)
+    typer.echo(f"revoked token {token.id} ({token.role}) for {token.name}")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on; default $GREENTRADE_HOST or 127.0.0.1.")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port; default $GREENTRADE_PORT or 8000.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes; default $GREENTRADE_WORKERS or 1.")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL; default SQLite in the data directory.")
+    ] = None,
+    model: ModelOption = None,
+) -> None:
+    """Run the HTTP API (uvicorn). Options override the GREENTRADE_* environment, which workers inherit."""
+    import uvicorn
+
+    overrides = {"HOST": host, "PORT": port, "WORKERS": workers, "DATABASE_URL": database_url, "MODEL_PATH": model}
+    for key, value in overrides.items():
+        if value is not None:
+            os.environ[f"GREENTRADE_{key}"] = str(value)
+    get_settings.cache_clear()
+    settings = get_settings()
+    from classifier.store import Store
+
+    Store.open(settings.db_url)  # migrate once, before the workers start
+    typer.echo(
+        f"greentrade API on http://{settings.host}:{settings.port} ({settings.workers} worker(s)); docs at /docs",
+        err=True,
+    )
+    uvicorn.run(
+        "api.main:create_app", factory=True, host=settings.host, port=settings.port, workers=settings.workers,
+        log_level="warning", access_log=False,
+    )  # fmt: skip
 
 
 def main() -> None:

@@ -155,7 +155,10 @@ class Classifier:
         normalised = [normalise(name, spec) for _, name, spec in records]
         texts = [match_text(name, spec) for _, name, spec in records]
         has_text = [bool(n.words) for n in normalised]
-        probs, suggestions = self._predict([n for n, h in zip(normalised, has_text, strict=True) if h])
+        probs, suggestions = self._predict(
+            [n for n, h in zip(normalised, has_text, strict=True) if h],
+            [t for t, h in zip(texts, has_text, strict=True) if h],
+        )
         decisions = []
         k = 0
         for (_code, _name, _spec), (entry, error, _hs6, _valid), _norm, text, text_present in zip(
@@ -185,15 +188,16 @@ class Classifier:
         return decisions
 
     def _predict(
-        self, normalised: list[NormalisedText]
+        self, normalised: list[NormalisedText], texts: list[str]
     ) -> tuple[list[dict[str, float]], list[list[tuple[str, float]]]]:
+        """Category probabilities and HS suggestions for records with product words."""
         if not normalised:
             return [], []
         X = self.model.features([model_text(n, self.segmenter) for n in normalised])
         proba = self.model.category.predict_proba(X)
         classes = [str(c) for c in self.model.category.classes_]
         probs = [dict(zip(classes, row, strict=True)) for row in proba.tolist()]
-        return probs, self.model.hs.top_k(X, 3)
+        return probs, self.model.suggest(X, texts, 3)
 
     def confidence(self, decision: Decision) -> float:
         """The calibrated confidence of a decision (raw score where no calibrator was fitted).
@@ -310,10 +314,15 @@ class Classifier:
         summary.seconds = time.perf_counter() - start
         return summary
 
-    def classify_one(self, *, name: str = "", hs_code: str = "", spec: str = "") -> dict[str, Any]:
-        """One record in, its SPEC section 5 fields out (for ``classify --text`` and the API)."""
-        decision = self.decide_many([(hs_code, name, spec)])[0]
-        return dict(zip(OUTPUT_COLUMNS, self._row(decision), strict=True))
+    def classify_many(self, records: list[tuple[str, str, str]]) -> list[dict[str, str]]:
+        """(hs_code, name, spec) triples in, their SPEC section 5 fields out, in order (for the API)."""
+        unique = list(dict.fromkeys(records))
+        rows = dict(zip(unique, (self._row(d) for d in self.decide_many(unique)), strict=True))
+        return [dict(zip(OUTPUT_COLUMNS, rows[r], strict=True)) for r in records]
+
+    def classify_one(self, *, name: str = "", hs_code: str = "", spec: str = "") -> dict[str, str]:
+        """One record in, its SPEC section 5 fields out (for ``classify --text``)."""
+        return self.classify_many([(hs_code, name, spec)])[0]
 
     def suggest_hs(self, text: str, k: int = 3) -> list[tuple[str, float]]:
         """The ``k`` subheadings the text fits best, by the model alone."""
@@ -321,4 +330,4 @@ class Classifier:
         if not norm.words:
             return []
         X = self.model.features([model_text(norm, self.segmenter)])
-        return self.model.hs.top_k(X, k)[0]
+        return self.model.suggest(X, [match_text(text)], k)[0]

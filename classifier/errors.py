@@ -33,3 +33,11 @@ class InputFileError(GreentradeError):
 
 class ModelError(GreentradeError):
     """The trained model is missing, untrusted or unusable."""
+
+
+class NotFoundError(GreentradeError, LookupError):
+    """The requested item does not exist."""
+
+
+class LimitExceededError(GreentradeError):
+    """The input is larger than the configured limit."""

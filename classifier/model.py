@@ -31,6 +31,7 @@ from typing import Any
 import joblib
 import numpy as np
 import scipy.sparse as sp
+from rapidfuzz import fuzz, process
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
@@ -250,6 +251,10 @@ def _heaviest(X: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     return pruned
 
 
+RERANK_CANDIDATES = 10
+RERANK_WEIGHT = 0.2
+
+
 @dataclass
 class GreenModel:
     """Everything one classification run needs from training, saved as one joblib file."""
@@ -258,11 +263,44 @@ class GreenModel:
     category: Any
     hs: TextRetrievalClassifier
     user_words: tuple[str, ...]
+    names: dict[str, str] = field(default_factory=dict)
+    """Per subheading, the trained names (official, lexicon, keywords) in match form, one per line:
+    one string per code unpickles far faster than tens of thousands of small ones."""
     calibrator: dict[str, Any] = field(default_factory=dict)
     format: int = MODEL_FORMAT
+    _split: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_split"] = {}  # a per-process cache, not part of the model
+        return state
+
+    def names_of(self, code: str) -> list[str]:
+        """The trained names of a subheading, split on first use."""
+        if code not in self._split:
+            self._split[code] = self.names[code].split("\n") if code in self.names else []
+        return self._split[code]
 
     def features(self, texts: list[str]) -> sp.csr_matrix:
         return self.featurizer.transform(texts)
+
+    def suggest(self, X: sp.csr_matrix, texts: list[str], k: int = 3) -> list[list[tuple[str, float]]]:
+        """HS suggestions: the retriever's best candidates, re-ranked with rapidfuzz.
+
+        The retriever proposes :data:`RERANK_CANDIDATES` subheadings; each is re-scored with the
+        rapidfuzz similarity of the record's text (``texts``, in match form) to its closest trained
+        name, blended in with weight :data:`RERANK_WEIGHT`. Scores stay in [0, 1].
+        """
+        out = []
+        for text, candidates in zip(texts, self.hs.top_k(X, max(k, RERANK_CANDIDATES)), strict=True):
+            rescored = []
+            for code, score in candidates:
+                found = process.extractOne(text, self.names_of(code), scorer=fuzz.ratio) if text else None
+                similarity = found[1] / 100 if found else 0.0
+                rescored.append((code, (1 - RERANK_WEIGHT) * score + RERANK_WEIGHT * similarity))
+            rescored.sort(key=lambda cs: -cs[1])
+            out.append(rescored[:k])
+        return out
 
 
 def sha256_file(path: Path) -> str:

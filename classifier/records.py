@@ -190,6 +190,17 @@ def read_record_chunks(
         raise InputFileError(f"{path}: cannot read it as {kind.upper()}: {exc}") from exc
 
 
+def count_records(path: Path, *, sheet: str | None = None) -> int:
+    """Data rows in a file (header excluded), read cheaply: for limits and progress totals."""
+    path = Path(path)
+    kind = sniff_format(path)
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    return sum(len(chunk) for chunk in read_record_chunks(path, sheet=sheet, chunk_rows=100_000))
+
+
 class RecordWriter:
     """Write classified chunks to CSV, XLSX or Parquet as they come, then move the file into place.
 

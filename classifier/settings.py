@@ -48,6 +48,31 @@ class Settings(BaseSettings):
     """Local state: the imported national nomenclature, later the database and batch files."""
     model_path: Path = _default_model_path()
     """The trained model (joblib) and, beside it, its card ``<file>.card.json``."""
+    database_url: str = ""
+    """SQLAlchemy URL of the project's database; empty means SQLite in the data directory."""
+    open_reads: bool = False
+    """Whether GET endpoints answer without a token (writes always need one)."""
+    max_upload_mb: int = 100
+    """Largest batch upload accepted, in MB (413 beyond)."""
+    max_batch_rows: int = 1_000_000
+    """Most rows in one batch upload (413 beyond)."""
+    max_records_per_request: int = 1000
+    """Most records in one POST /v1/classify (413 beyond)."""
+    batch_stale_seconds: float = 30.0
+    """A running batch whose worker has been silent this long is taken as interrupted and restarted."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in use: ``GREENTRADE_DATABASE_URL`` or ``sqlite:///<data dir>/greentrade.db``."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'greentrade.db'}"
+
+    @property
+    def batches_dir(self) -> Path:
+        """Where batch uploads and results are kept."""
+        return self.data_dir / "batches"
 
     @property
     def national_codes_path(self) -> Path:

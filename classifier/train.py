@@ -28,13 +28,14 @@ from classifier.catalogue import Catalogue
 from classifier.classify import Classifier
 from classifier.evaluate import calibration_data, metrics, run_scenarios
 from classifier.lexicon import Lexicon
-from classifier.match import KeywordMatcher
+from classifier.match import KeywordMatcher, match_text
 from classifier.model import GreenModel, TextRetrievalClassifier, make_featurizer, model_text, save_model
 from classifier.normalise import normalise
 from classifier.segment import Segmenter
 from classifier.training_data import SOURCES, TrainingText, build_training_texts
 
 _MIN_CALIBRATION = 30
+_NAME_SOURCES = ("name", "national", "lexicon", "keyword", "decision")
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "jieba", "rapidfuzz", "pandas", "joblib", "zhconv")
 
 
@@ -52,7 +53,17 @@ def _fit(texts: list[str], labels: list[TrainingText], words: tuple[str, ...]) -
     category = LogisticRegression(C=5.0, max_iter=500, class_weight="balanced")
     category.fit(X, [t.category for t in labels])
     hs = TextRetrievalClassifier().fit(X, [t.hs6 for t in labels])
-    return GreenModel(featurizer=featurizer, category=category, hs=hs, user_words=words)
+    names: dict[str, dict[str, None]] = {}
+    for t in labels:
+        if t.source in _NAME_SOURCES:
+            names.setdefault(t.hs6, {})[match_text(t.text)] = None
+    return GreenModel(
+        featurizer=featurizer,
+        category=category,
+        hs=hs,
+        user_words=words,
+        names={code: "\n".join(found) for code, found in names.items()},
+    )
 
 
 def train(
@@ -115,7 +126,8 @@ def train(
         "features": "TF-IDF char 2-3-grams within jieba words + word 1-2-grams + spec shapes (digits -> #)",
         "models": {
             "category": "LogisticRegression(C=5, class_weight=balanced) over SPEC categories",
-            "hs": "TextRetrievalClassifier(knn_weight=0.5, query_features=16, max_df=300, centroid_max_df=500)",
+            "hs": "TextRetrievalClassifier(knn_weight=0.5, query_features=16, max_df=300, centroid_max_df=500); "
+            "top 10 re-ranked with rapidfuzz ratio to the trained names (weight 0.2)",
             "calibration": {b: "IsotonicRegression on the calib split" for b in calibrators},
         },
         "metrics": {"data": "held-out test split of the project's own labelled texts (generated data)", **figures},

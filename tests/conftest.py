@@ -89,3 +89,37 @@ def classifier(small_model, catalogue, small_lexicon):
 
     model, card = load_model(small_model)
     return Classifier(catalogue, model, card, lexicon=small_lexicon)
+
+
+@pytest.fixture
+def api_settings(tmp_path, small_model):
+    """Settings for an app with its own data directory and the session's small model."""
+    from classifier.settings import Settings
+
+    return Settings(
+        data_dir=tmp_path / "data",
+        model_path=small_model,
+        max_records_per_request=20,
+        max_upload_mb=1,
+        max_batch_rows=5000,
+    )
+
+
+@pytest.fixture
+def api(api_settings):
+    """(test client, tokens by role) for the real app; batch jobs are run by the test, not a thread."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from classifier.tokens import create_token
+
+    app = create_app(api_settings, run_jobs=False)
+    with TestClient(app) as client:
+        tokens = {
+            role: create_token(app.state.store, f"test {role}", role).secret for role in ("analyst", "curator", "admin")
+        }
+        yield client, tokens
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
