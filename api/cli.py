@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -421,10 +422,21 @@ def serve(
         f"greentrade API on http://{settings.host}:{settings.port} ({settings.workers} worker(s)); docs at /docs",
         err=True,
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         "api.main:create_app", factory=True, host=settings.host, port=settings.port, workers=settings.workers,
         log_level="warning", access_log=False,
     )  # fmt: skip
+    server = uvicorn.Server(config)
+    sock = config.bind_socket()
+    # Accepted connections inherit this from the listening socket. Without it, worker processes
+    # (which get the socket from this one) answer small requests 40 ms late (Nagle + delayed ACK).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if settings.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        server.run(sockets=[sock])
 
 
 def main() -> None:

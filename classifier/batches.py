@@ -146,6 +146,8 @@ class BatchJobs:
                 select(batch_jobs).where(batch_jobs.c.state == "running", batch_jobs.c.heartbeat_at < cutoff)
             ).all()
             for row in stale:
+                for leftover in self._dir(row.id).glob(".*.tmp"):  # the dead run's unfinished output
+                    leftover.unlink(missing_ok=True)
                 if row.attempts >= MAX_ATTEMPTS:
                     values = {
                         "state": "failed",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sklearn import config_context
 
 from classifier.catalogue import Catalogue, Entry, cached_catalogue
 from classifier.codes import parse_code
@@ -194,7 +195,8 @@ class Classifier:
         if not normalised:
             return [], []
         X = self.model.features([model_text(n, self.segmenter) for n in normalised])
-        proba = self.model.category.predict_proba(X)
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            proba = self.model.category.predict_proba(X)
         classes = [str(c) for c in self.model.category.classes_]
         probs = [dict(zip(classes, row, strict=True)) for row in proba.tolist()]
         return probs, self.model.suggest(X, texts, 3)
@@ -316,9 +318,12 @@ class Classifier:
 
     def classify_many(self, records: list[tuple[str, str, str]]) -> list[dict[str, str]]:
         """(hs_code, name, spec) triples in, their SPEC section 5 fields out, in order (for the API)."""
-        unique = list(dict.fromkeys(records))
-        rows = dict(zip(unique, (self._row(d) for d in self.decide_many(unique)), strict=True))
-        return [dict(zip(OUTPUT_COLUMNS, rows[r], strict=True)) for r in records]
+        missing = [r for r in dict.fromkeys(records) if r not in self._cache]
+        if missing:
+            if len(self._cache) + len(missing) > _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache.update(zip(missing, (self._row(d) for d in self.decide_many(missing)), strict=True))
+        return [dict(zip(OUTPUT_COLUMNS, self._cache[r], strict=True)) for r in records]
 
     def classify_one(self, *, name: str = "", hs_code: str = "", spec: str = "") -> dict[str, str]:
         """One record in, its SPEC section 5 fields out (for ``classify --text``)."""

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 
 from classifier.catalogue import Catalogue
 from classifier.lexicon import Lexicon
-from classifier.normalise import to_simplified
+from classifier.normalise import is_missing, to_simplified
 
 _PUNCT = re.compile(r"[^\u3400-\u9fffa-z0-9.%]+")
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
@@ -39,7 +39,7 @@ def match_text(*parts: object) -> str:
     >>> match_text("車載DC/DC轉換器", "OBC（6.6kW）")
     '车载dc dc转换器 obc 6.6kw'
     """
-    text = " ".join(str(p) for p in parts if p is not None and str(p).strip() and str(p) != "nan")
+    text = " ".join(str(p) for p in parts if not is_missing(p))
     return " ".join(_PUNCT.sub(" ", to_simplified(text)).split())
 
 

@@ -32,6 +32,7 @@ import joblib
 import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
+from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
@@ -154,10 +155,11 @@ class TextRetrievalClassifier(ClassifierMixin, BaseEstimator):
         self.rows_t_ = _masked(rows, self.index_features_).T.tocsr()
         return self
 
-    def _scores(self, X: Any) -> np.ndarray:
-        """Dense class scores, shape (n_rows, n_classes)."""
+    def _scores(self, X: Any, *, validate: bool = True) -> np.ndarray:
+        """Dense class scores, shape (n_rows, n_classes); ``validate=False`` trusts a CSR input."""
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float32, reset=False)
+        if validate:
+            X = validate_data(self, X, accept_sparse="csr", dtype=np.float32, reset=False)
         X = normalize(sp.csr_matrix(X, dtype=np.float32))
         out = np.empty((X.shape[0], len(self.classes_)), dtype=np.float32)
         for start in range(0, X.shape[0], self.batch_size):
@@ -200,9 +202,10 @@ class TextRetrievalClassifier(ClassifierMixin, BaseEstimator):
     def top_k(self, X: Any, k: int = 3) -> list[list[tuple[str, float]]]:
         """The ``k`` best classes with a positive score for each row, best first."""
         out: list[list[tuple[str, float]]] = []
+        trusted = sp.issparse(X) and X.shape[1] == self.n_features_in_
         X = sp.csr_matrix(X) if sp.issparse(X) else X
         for start in range(0, X.shape[0], self.batch_size):
-            scores = self._scores(X[start : start + self.batch_size])
+            scores = self._scores(X[start : start + self.batch_size], validate=not trusted)
             rows = np.arange(scores.shape[0])
             picks = []
             for _ in range(min(k, scores.shape[1])):  # k argmax passes beat one argpartition for small k
@@ -282,7 +285,11 @@ class GreenModel:
         return self._split[code]
 
     def features(self, texts: list[str]) -> sp.csr_matrix:
-        return self.featurizer.transform(texts)
+        """The feature union's transform, without its parallel dispatch (a few records at a time
+        is the API's common case, and the dispatch would cost more than the work)."""
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            blocks = [transformer.transform(texts) for _, transformer in self.featurizer.transformer_list]
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def suggest(self, X: sp.csr_matrix, texts: list[str], k: int = 3) -> list[list[tuple[str, float]]]:
         """HS suggestions: the retriever's best candidates, re-ranked with rapidfuzz.

@@ -14,6 +14,7 @@ model want the product words alone, and the specs apart:
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import warnings
@@ -55,6 +56,11 @@ class NormalisedText:
         return f"{self.words}|{' '.join(self.specs)}"
 
 
+def is_missing(value: object) -> bool:
+    """None, NaN (a blank spreadsheet cell) or blank text."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip()
+
+
 @lru_cache(maxsize=8192)
 def to_simplified(text: str) -> str:
     """Half-width, lower-case, simplified Chinese.
@@ -78,7 +84,7 @@ def normalise(*parts: object) -> NormalisedText:
     >>> normalise("Monocrystalline Solar Panel, 550W").words
     'monocrystalline solar panel'
     """
-    text = " ".join(str(p) for p in parts if p is not None and str(p).strip() and str(p) != "nan")
+    text = " ".join(str(p) for p in parts if not is_missing(p))
     text = _LABELS.sub(" ", to_simplified(text))
     words: list[str] = []
     specs: list[str] = []
