@@ -254,7 +254,7 @@ def _heaviest(X: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     return pruned
 
 
-RERANK_CANDIDATES = 10
+RERANK_CANDIDATES = 6
 RERANK_WEIGHT = 0.2
 
 

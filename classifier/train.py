@@ -127,7 +127,7 @@ def train(
         "models": {
             "category": "LogisticRegression(C=5, class_weight=balanced) over SPEC categories",
             "hs": "TextRetrievalClassifier(knn_weight=0.5, query_features=16, max_df=300, centroid_max_df=500); "
-            "top 10 re-ranked with rapidfuzz ratio to the trained names (weight 0.2)",
+            "top 6 re-ranked with rapidfuzz ratio to the trained names (weight 0.2)",
             "calibration": {b: "IsotonicRegression on the calib split" for b in calibrators},
         },
         "metrics": {"data": "held-out test split of the project's own labelled texts (generated data)", **figures},
