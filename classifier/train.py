@@ -50,6 +50,11 @@ def user_words(catalogue: Catalogue, lexicon: Lexicon) -> tuple[str, ...]:
 def _fit(texts: list[str], labels: list[TrainingText], words: tuple[str, ...]) -> GreenModel:
     featurizer = make_featurizer()
     X = featurizer.fit_transform(texts)
+    for _, vectorizer in featurizer.transformer_list:
+        # A set of the n-grams dropped by min_df: not needed to transform, and pickled in an order
+        # that changes with Python's string hashing, so the file's SHA-256 would change run to run.
+        if hasattr(vectorizer, "stop_words_"):
+            del vectorizer.stop_words_
     category = LogisticRegression(C=5.0, max_iter=500, class_weight="balanced")
     category.fit(X, [t.category for t in labels])
     hs = TextRetrievalClassifier().fit(X, [t.hs6 for t in labels])

@@ -123,3 +123,9 @@ def api(api_settings):
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# `pytest --hypothesis-profile=thorough` searches harder for counter-examples (slow, for a release check).
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("thorough", max_examples=3000, deadline=None)

@@ -51,9 +51,22 @@ def test_width_and_case_do_not_matter(words, number):
 
 
 @given(st.lists(cjk, min_size=1, max_size=4))
-def test_traditional_meets_simplified(words):
-    text = " ".join(words)
-    assert normalise(zhconv.convert(text, "zh-tw")).words == normalise(zhconv.convert(text, "zh-cn")).words
+def test_traditional_text_normalises_like_its_simplified_form(words):
+    traditional = zhconv.convert(" ".join(words), "zh-tw")
+    assert normalise(traditional).words == normalise(zhconv.convert(traditional, "zh-cn")).words
+
+
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("鋰離子蓄電池", "锂离子蓄电池"),
+        ("電動汽車充電樁", "电动汽车充电桩"),
+        ("太陽能電池板", "太阳能电池板"),
+        ("熱泵熱水器", "热泵热水器"),
+    ],
+)
+def test_traditional_trade_names_meet_simplified(traditional, simplified):
+    assert normalise(traditional).words == normalise(simplified).words
 
 
 def test_to_simplified_folds_width_case_and_script():
