@@ -121,7 +121,10 @@ def _frame(header: list[str], rows: list[list[str]], numbers: list[int], errors:
 def _xlsx_chunks(path: Path, chunk_rows: int, sheet: str | None) -> Iterator[pd.DataFrame]:
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    # A file handle, not the path: openpyxl refuses a path whose extension is not .xlsx, and
+    # customs systems do save workbooks as ".csv".
+    handle = open(path, "rb")  # noqa: SIM115 - closed in the finally below
+    workbook = load_workbook(handle, read_only=True, data_only=True)
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
             raise InputFileError(f"{path}: no sheet {sheet!r}; sheets are {workbook.sheetnames}")
@@ -146,6 +149,7 @@ def _xlsx_chunks(path: Path, chunk_rows: int, sheet: str | None) -> Iterator[pd.
             yield _frame(header, rows, numbers, [""] * len(rows))
     finally:
         workbook.close()
+        handle.close()
 
 
 def _cell_text(value: object) -> str:
@@ -188,6 +192,19 @@ def read_record_chunks(
         raise
     except (csv.Error, OSError, ValueError, KeyError) as exc:
         raise InputFileError(f"{path}: cannot read it as {kind.upper()}: {exc}") from exc
+
+
+def read_records(path: Path, *, sheet: str | None = None) -> pd.DataFrame:
+    """A whole (small) file as one DataFrame of text, for tables that fit in memory.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes("商品编码,商品名称\\n0702,番茄\\n".encode("gbk"))
+    >>> read_records(p).to_dict("records")
+    [{'商品编码': '0702', '商品名称': '番茄'}]
+    """
+    frame = pd.concat(list(read_record_chunks(path, sheet=sheet)), ignore_index=True)
+    return frame.drop(columns=[ROW_COLUMN, ERROR_COLUMN])
 
 
 def count_records(path: Path, *, sheet: str | None = None) -> int:

@@ -1,10 +1,10 @@
-"""Read and write the tables analysts exchange: CSV in any customs encoding, XLSX and Parquet.
+"""File formats and safe writing: what kind of file this is, its text encoding, atomic writes.
 
 The format is told by the file's first bytes (XLSX is a zip, Parquet starts with ``PAR1``), and a
 CSV's encoding by its content (BOM, then strict UTF-8, then GB18030, which covers GBK and GB2312),
 never by the file name: customs systems export ``.csv`` files that are really GBK or even XLSX.
 Writes are atomic (a temporary file renamed into place) and cells that a spreadsheet would run as a
-formula are defused.
+formula are defused. Reading records is :mod:`classifier.records`.
 """
 
 from __future__ import annotations
@@ -60,29 +60,6 @@ def detect_encoding(path: Path) -> str:
         except UnicodeDecodeError:
             continue
     raise InputFileError(f"{path}: cannot tell the text encoding; tried UTF-8 and GB18030 (GBK)")
-
-
-def read_table(path: Path, *, sheet: str | None = None) -> pd.DataFrame:
-    """Read a whole CSV, XLSX or Parquet table with every column as text (codes keep their zeros)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: file not found")
-    kind = sniff_format(path)
-    try:
-        if kind == "xlsx":
-            frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
-        elif kind == "parquet":
-            frame = pd.read_parquet(path).astype("string").astype(object)
-        else:
-            frame = pd.read_csv(path, dtype=str, encoding=detect_encoding(path), keep_default_na=False)
-    except InputFileError:
-        raise
-    except ValueError as exc:
-        raise InputFileError(f"{path}: cannot read it as {kind.upper()}: {exc}") from exc
-    except Exception as exc:  # parsers raise many types; the analyst needs the file and the reason
-        raise InputFileError(f"{path}: cannot read it as {kind.upper()}: {exc}") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.fillna("")
 
 
 def defuse_formula(value: object) -> object:

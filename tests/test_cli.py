@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from api.cli import app
-from classifier.tables import read_table
+from classifier.records import read_records
 from tests.conftest import DATA
 
 
@@ -51,7 +51,7 @@ def test_export_writes_the_green_catalogue(cli, tmp_path, fmt):
     target = tmp_path / f"cat.{fmt}"
     code, out = cli("catalogue", "export", "--format", fmt, "-o", str(target))
     assert code == 0, out
-    table = read_table(target)
+    table = read_records(target)
     pv = table[table["code"] == "854143"].iloc[0]
     assert pv["category"] == "CES" and pv["coverage"] == "full"
 

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from importlib import metadata, resources
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from classifier.tables import write_csv_rows
 
 CATALOGUE = Path(__file__).resolve().parents[1] / "catalogue"
 FIELDS = ["code", "level", "parent", "section", "name_en", "name_zh", "name_en_source", "name_zh_source"]
@@ -46,12 +51,7 @@ def main() -> None:
             }
         )
     rows.sort(key=lambda r: r["code"])
-    tmp = target.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(target)
+    write_csv_rows(rows, FIELDS, target)
     print(f"wrote {len(rows)} rows to {target}")
 
 

@@ -16,6 +16,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from classifier.tables import write_csv_rows  # noqa: E402
+
 CATALOGUE = ROOT / "catalogue"
 FIELDS = ["hs6", "list", "original_code", "original_edition", "conversion", "source"]
 
@@ -110,12 +114,7 @@ def main(ref: Path) -> None:
                     )
     out = sorted(rows.values(), key=lambda r: (r["hs6"], r["list"]))
     target = CATALOGUE / "list_membership.csv"
-    tmp = target.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(out)
-    tmp.replace(target)
+    write_csv_rows(out, FIELDS, target)
     print(f"wrote {len(out)} memberships to {target}")
 
 
