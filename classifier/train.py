@@ -51,10 +51,11 @@ def _fit(texts: list[str], labels: list[TrainingText], words: tuple[str, ...]) -
     featurizer = make_featurizer()
     X = featurizer.fit_transform(texts)
     for _, vectorizer in featurizer.transformer_list:
-        # A set of the n-grams dropped by min_df: not needed to transform, and pickled in an order
-        # that changes with Python's string hashing, so the file's SHA-256 would change run to run.
-        if hasattr(vectorizer, "stop_words_"):
-            del vectorizer.stop_words_
+        # Not needed to transform, and they differ run to run (a set pickled in hash order, an
+        # object id), which would change the file's SHA-256 for the same model.
+        for attribute in ("stop_words_", "_stop_words_id"):
+            if hasattr(vectorizer, attribute):
+                delattr(vectorizer, attribute)
     category = LogisticRegression(C=5.0, max_iter=500, class_weight="balanced")
     category.fit(X, [t.category for t in labels])
     hs = TextRetrievalClassifier().fit(X, [t.hs6 for t in labels])
