@@ -328,6 +328,12 @@ def save_model(model: GreenModel, path: Path, card: dict[str, Any]) -> dict[str,
     from classifier.tables import atomic_target
 
     path = Path(path)
+    for _, vectorizer in model.featurizer.transformer_list:
+        # Not needed to transform, and they differ run to run (a set pickled in hash order, an
+        # object id that transform() sets again), which would change the SHA-256 of the same model.
+        for attribute in ("stop_words_", "_stop_words_id"):
+            if hasattr(vectorizer, attribute):
+                delattr(vectorizer, attribute)
     fd, tmp = atomic_target(path)
     os.close(fd)
     try:

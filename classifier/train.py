@@ -50,12 +50,6 @@ def user_words(catalogue: Catalogue, lexicon: Lexicon) -> tuple[str, ...]:
 def _fit(texts: list[str], labels: list[TrainingText], words: tuple[str, ...]) -> GreenModel:
     featurizer = make_featurizer()
     X = featurizer.fit_transform(texts)
-    for _, vectorizer in featurizer.transformer_list:
-        # Not needed to transform, and they differ run to run (a set pickled in hash order, an
-        # object id), which would change the file's SHA-256 for the same model.
-        for attribute in ("stop_words_", "_stop_words_id"):
-            if hasattr(vectorizer, attribute):
-                delattr(vectorizer, attribute)
     category = LogisticRegression(C=5.0, max_iter=500, class_weight="balanced")
     category.fit(X, [t.category for t in labels])
     hs = TextRetrievalClassifier().fit(X, [t.hs6 for t in labels])
