@@ -18,11 +18,12 @@ from pathlib import Path
 from classifier.catalogue import Catalogue, read_national_codes
 from classifier.codes import parse_code
 from classifier.errors import GreentradeError, InputFileError
-from classifier.records import ERROR_COLUMN, ROW_COLUMN, read_record_chunks
+from classifier.records import ALIASES, ERROR_COLUMN, ROW_COLUMN, column_key, read_record_chunks
 from classifier.tables import write_csv_rows
 
-CODE_COLUMNS = ("商品编码", "商品代码", "税则号列", "codes", "code", "hs_code", "hscode")
-NAME_COLUMNS = ("商品名称", "品名", "description", "name", "name_zh", "name_en")
+# The record aliases of SPEC section 4, plus the headers of the customs tables' own editions.
+CODE_COLUMNS = (*ALIASES["hs_code"], "商品代码", "codes")
+NAME_COLUMNS = (*ALIASES["name"], "name_zh", "name_en")
 NATIONAL_FIELDS = ["code", "hs6", "name_zh", "name_en", "source"]
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -43,10 +44,10 @@ class ImportReport:
 
 
 def _find_column(columns: list[str], wanted: tuple[str, ...], what: str, path: Path) -> str:
-    by_key = {c.strip().lower(): c for c in columns}
+    by_key = {column_key(c): c for c in columns}
     for name in wanted:
-        if name in by_key:
-            return by_key[name]
+        if column_key(name) in by_key:
+            return by_key[column_key(name)]
     raise InputFileError(f"{path}: no {what} column; expected one of {list(wanted)}, found {columns}")
 
 

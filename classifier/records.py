@@ -45,11 +45,12 @@ ERROR_COLUMN = "_error"
 DEFAULT_CHUNK_ROWS = 50_000
 
 
-def _key(name: object) -> str:
+def column_key(name: object) -> str:
+    """A column name as matched: NFKC (full-width to half-width), lower case, no spaces, _ or -."""
     return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", str(name)).lower())
 
 
-_ALIAS_KEYS = {_key(alias): canonical for canonical, aliases in ALIASES.items() for alias in aliases}
+_ALIAS_KEYS = {column_key(alias): canonical for canonical, aliases in ALIASES.items() for alias in aliases}
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def match_columns(columns: list[str], *, source: str = "input") -> ColumnMap:
     """
     canonical: dict[str, str] = {}
     for column in columns:
-        role = _ALIAS_KEYS.get(_key(column))
+        role = _ALIAS_KEYS.get(column_key(column))
         if role and role not in canonical:
             canonical[role] = column
     if "hs_code" not in canonical and "name" not in canonical:
