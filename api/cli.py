@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from api.cli_curation import register as register_curation
 from classifier.catalogue import Catalogue, Entry, cached_catalogue
 from classifier.codes import format_code
 from classifier.errors import GreentradeError
@@ -187,12 +188,22 @@ def import_nomenclature_cmd(
     typer.echo(f"national codes now in use: {report.total_national_codes} ({settings.national_codes_path})")
 
 
-def _classifier(model: Path | None = None):  # type: ignore[no-untyped-def]
+def _classifier(model: Path | None = None, release: str | None = None):  # type: ignore[no-untyped-def]
+    """The classifier, pinned to ``release`` (default $GREENTRADE_RELEASE; empty or none for no release)."""
     from classifier.classify import Classifier
 
-    return Classifier.load(model)
+    classifier = Classifier.load(model)
+    ref = get_settings().release if release is None else release
+    if ref and ref != "none":
+        from classifier.releases import ReleaseRules
+
+        classifier.pin_release(ReleaseRules.load(_store(), ref))
+    return classifier
 
 
+_RELEASE_HELP = (
+    "Catalogue release whose curated entries decide first: name, number, latest or none; default $GREENTRADE_RELEASE."
+)
 ModelOption = Annotated[Path | None, typer.Option("--model", help="Model file; default $GREENTRADE_MODEL_PATH.")]
 
 
@@ -211,11 +222,14 @@ def classify(
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet; default the first.")] = None,
     chunk_rows: Annotated[int, typer.Option(min=100, help="Rows read per chunk (memory stays flat).")] = 50_000,
     model: ModelOption = None,
+    release: Annotated[str | None, typer.Option(help=_RELEASE_HELP)] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Classify customs records: green category, flags, confidence, evidence and HS suggestions."""
+    """Classify customs records: green category, flags, confidence, evidence and HS suggestions.
+
+    The output's model and release are recorded in OUTPUT.run.json (and inside XLSX and Parquet)."""
     if text is not None:
-        result = _classifier(model).classify_one(name=text, hs_code=code)
+        result = _classifier(model, release).classify_one(name=text, hs_code=code)
         if as_json:
             _print_json(result)
         else:
@@ -224,7 +238,8 @@ def classify(
         return
     if input is None or output is None:
         raise typer.BadParameter("give INPUT and -o OUTPUT, or --text")
-    summary = _run_with_progress(_classifier(model), input, output, sheet=sheet, chunk_rows=chunk_rows)
+    clf = _classifier(model, release)
+    summary = _run_with_progress(clf, input, output, sheet=sheet, chunk_rows=chunk_rows)
     if as_json:
         _print_json(
             {
@@ -235,6 +250,8 @@ def classify(
                 "green_share": summary.green_share,
                 "records_per_second": round(summary.records_per_second),
                 "output": str(summary.output),
+                "release": clf.rules.release.name if clf.rules else None,
+                "model_sha256": clf.card.get("sha256"),
             }
         )
         return
@@ -245,6 +262,8 @@ def classify(
     typer.echo("green share 绿色占比: " + (", ".join(f"{c} {v:.1%}" for c, v in summary.green_share.items()) or "none"))
     typer.echo(f"speed 速度:           {summary.records_per_second:,.0f} records/s ({summary.seconds:.1f} s)")
     typer.echo(f"output 输出:          {summary.output}")
+    pinned = f"{clf.rules.release.name} (#{clf.rules.release.number})" if clf.rules else "none 无"
+    typer.echo(f"release 目录版本:     {pinned}; model 模型 {str(clf.card.get('sha256', ''))[:12]}")
 
 
 def _run_with_progress(clf, source: Path, target: Path, **kwargs):  # type: ignore[no-untyped-def]
@@ -287,16 +306,23 @@ def train_cmd(
         Path | None, typer.Option("-o", "--output", help="Model file; default $GREENTRADE_MODEL_PATH.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the training-data generator.")] = 20261127,
+    decisions: Annotated[
+        bool, typer.Option("--decisions/--no-decisions", help="Learn from curators' decisions in the database.")
+    ] = True,
 ) -> None:
-    """Train the model from the catalogue, the lexicon and an imported national table, if any."""
+    """Train the model from the catalogue, the lexicon, an imported national table and curators' decisions."""
+    from classifier.curation import decision_texts
     from classifier.lexicon import load_lexicon
     from classifier.train import train
 
     settings = get_settings()
     target = output or settings.model_path
+    extra = decision_texts(_store()) if decisions else []
+    typer.echo(f"{len(extra)} labelled texts from curators' decisions", err=True)
     card = train(
-        _catalogue(), load_lexicon(settings.catalogue_dir), target, seed=seed, log=lambda m: typer.echo(m, err=True)
-    )
+        _catalogue(), load_lexicon(settings.catalogue_dir), target, seed=seed, extra=extra,
+        log=lambda m: typer.echo(m, err=True),
+    )  # fmt: skip
     _print_metrics(card["metrics"])
     typer.echo(f"model: {target} (card {target.name}.card.json, sha256 {card['sha256'][:12]}...)")
 
@@ -437,6 +463,9 @@ def serve(
         Multiprocess(config, sockets=[sock]).run()
     else:
         server.run(sockets=[sock])
+
+
+register_curation(app)
 
 
 def main() -> None:

@@ -90,4 +90,5 @@ def require(role: str, *, read: bool = False):  # type: ignore[no-untyped-def]
 
 Reader = Annotated[Token | None, Depends(require("analyst", read=True))]
 Analyst = Annotated[Token, Depends(require("analyst"))]
+Curator = Annotated[Token, Depends(require("curator"))]
 Admin = Annotated[Token, Depends(require("admin"))]

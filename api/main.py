@@ -23,14 +23,16 @@ from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api.routes import batches, catalogue, classify, health, tokens
+from api.routes import batches, catalogue, classify, curation, health, tokens
 from classifier.batches import BatchJobs
 from classifier.catalogue import cached_catalogue
 from classifier.errors import (
     CodeNotFoundError,
+    ConflictError,
     GreentradeError,
     InputFileError,
     InvalidCodeError,
+    InvalidRequestError,
     LimitExceededError,
     ModelError,
     NotFoundError,
@@ -45,6 +47,8 @@ _STATUS: list[tuple[type[GreentradeError], int]] = [
     (NotFoundError, status.HTTP_404_NOT_FOUND),
     (InvalidCodeError, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (InputFileError, status.HTTP_422_UNPROCESSABLE_CONTENT),
+    (InvalidRequestError, status.HTTP_422_UNPROCESSABLE_CONTENT),
+    (ConflictError, status.HTTP_409_CONFLICT),
     (LimitExceededError, status.HTTP_413_CONTENT_TOO_LARGE),
     (ModelError, status.HTTP_503_SERVICE_UNAVAILABLE),
     (GreentradeError, status.HTTP_400_BAD_REQUEST),
@@ -77,6 +81,10 @@ def _load_classifier(app: FastAPI, settings: Settings) -> None:
     try:
         app.state.classifier = Classifier.load(settings.model_path, catalogue_dir=settings.catalogue_dir)
         app.state.catalogue = app.state.classifier.catalogue
+        if settings.release and settings.release != "none":
+            from classifier.releases import ReleaseRules
+
+            app.state.classifier.pin_release(ReleaseRules.load(app.state.store, settings.release))
     except GreentradeError as exc:
         app.state.load_error = str(exc)
         log.error("model not loaded", extra={"fields": {"error": str(exc)}})
@@ -147,7 +155,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.state.classifier = None
     app.state.catalogue = None
     app.state.load_error = None
-    for router in (health.router, classify.router, catalogue.router, batches.router, tokens.router):
+    for router in (health.router, classify.router, catalogue.router, batches.router, tokens.router, curation.router):
         app.include_router(router)
     _add_middleware(app, settings)
     _add_error_handlers(app)
@@ -203,6 +211,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GreentradeError)
     async def library_error(request: Request, exc: GreentradeError) -> JSONResponse:
         code = next(code for kind, code in _STATUS if isinstance(exc, kind))
+        if isinstance(exc, ConflictError) and exc.current is not None:
+            from classifier.curation import as_dict
+
+            return _error(request, code, str(exc), {"current": as_dict(exc.current)})
         return _error(request, code, str(exc))
 
     @app.exception_handler(HTTPException)

@@ -107,6 +107,7 @@ class JobOut(BaseModel):
     created_at: str
     updated_at: str
     model_sha256: str | None
+    release: str | None = Field(default=None, description="the catalogue release the job was classified with, if any")
     links: dict[str, str]
 
 
@@ -131,3 +132,138 @@ class ErrorOut(BaseModel):
     error: str
     detail: Any = None
     request_id: str
+
+
+# -- curation ------------------------------------------------------------------------------------------
+
+
+class EntryOut(BaseModel):
+    """A catalogue entry: what curators decided, its version, and the trade evidence behind it."""
+
+    id: int
+    code: str
+    hs6: str
+    product_name: str
+    category: str
+    coverage: str = Field(description="full (the whole code) or ex (only the described goods)")
+    ex_description: str
+    keywords: list[str]
+    flags: list[str]
+    ref_lists: list[str]
+    sources: list[str]
+    remarks: str
+    status: str = Field(description="candidate, accepted or rejected")
+    version: int = Field(description="send it back with a decision; a stale version gets 409")
+    change: str = Field(description="against the newest release: new, changed or in_release")
+    proposed_category: str
+    proposed_coverage: str
+    confidence: float
+    review_share: float = Field(description="share of the entry's records flagged needs_review")
+    evidence: str
+    example_names: list[str]
+    months: list[str]
+    value_usd: float
+    value_export_usd: float
+    value_import_usd: float
+    records: int
+    records_export: int
+    records_import: int
+    priority: float
+    drafted_at: str | None
+    created_at: str
+    updated_at: str
+    updated_by: str
+
+
+class Changes(BaseModel):
+    """Fields a decision may change; leave out what stays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_name: str | None = Field(default=None, max_length=400)
+    category: str | None = Field(default=None, description="NEV, ELEC, MAT, EEP, CES, CON or REC")
+    coverage: str | None = Field(default=None, description="full or ex")
+    ex_description: str | None = Field(default=None, max_length=2000)
+    keywords: list[str] | None = Field(default=None, max_length=100)
+    remarks: str | None = Field(default=None, max_length=2000)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(description="accept, reject or edit")
+    version: int = Field(description="the entry's version the decision was made on")
+    rationale: str = Field(min_length=1, max_length=4000, description="why; kept in the audit log")
+    changes: Changes = Field(default_factory=Changes)
+
+
+class DecisionOut(BaseModel):
+    id: int
+    entry_id: int
+    action: str
+    rationale: str
+    actor: str
+    at: str
+    version_before: int
+    version_after: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+class EntryDetail(EntryOut):
+    decisions: list[DecisionOut]
+
+
+class ReleaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=50, description="e.g. 2026-12")
+    note: str = Field(default="", max_length=2000)
+
+
+class ReleaseOut(BaseModel):
+    number: int
+    name: str
+    note: str
+    created_at: str
+    created_by: str
+    entries: int
+    sha256: str
+    links: dict[str, str]
+
+
+class ReleaseEntryOut(BaseModel):
+    entry_id: int
+    code: str
+    product_name: str
+    category: str
+    coverage: str
+    ex_description: str
+    keywords: list[str]
+    status: str
+
+
+class ChangedEntryOut(BaseModel):
+    entry_id: int
+    code: str
+    product_name: str
+    fields: dict[str, list[Any]] = Field(description="field: [in A, in B]")
+
+
+class DiffOut(BaseModel):
+    a: str
+    b: str
+    added: list[ReleaseEntryOut]
+    removed: list[ReleaseEntryOut]
+    changed: list[ChangedEntryOut]
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: str
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    summary: str
+    details: dict[str, Any]

@@ -10,6 +10,7 @@ atomically, so an interrupted run never leaves a half-written file behind.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import uuid
@@ -48,12 +49,13 @@ class Job:
     created_at: datetime
     updated_at: datetime
     model_sha256: str | None
+    release: str | None = None
 
 
 def _job(row) -> Job:  # type: ignore[no-untyped-def]
     return Job(
         row.id, row.state, row.input_name, row.rows_total, row.rows_done, row.rows_rejected,
-        row.attempts, row.error, row.created_at, row.updated_at, row.model_sha256,
+        row.attempts, row.error, row.created_at, row.updated_at, row.model_sha256, row.release,
     )  # fmt: skip
 
 
@@ -85,6 +87,8 @@ class BatchJobs:
         Raises :class:`LimitExceededError` past the byte or row limit and
         :class:`InputFileError` for a file that is not a readable table of records.
         """
+        # Kept for display only: shortened to fit its column (PostgreSQL refuses longer; SQLite would keep it).
+        filename = filename.replace("\x00", "")[: batch_jobs.c.input_name.type.length]
         job_id = uuid.uuid4().hex
         folder = self._dir(job_id)
         folder.mkdir(parents=True)
@@ -157,7 +161,10 @@ class BatchJobs:
                     values = {"state": "queued", "error": f"interrupted at row {row.rows_done}; restarted"}
                 conn.execute(
                     update(batch_jobs)
-                    .where(batch_jobs.c.id == row.id, batch_jobs.c.state == "running")
+                    # Still stale: another worker may have requeued and claimed it again meanwhile.
+                    .where(
+                        batch_jobs.c.id == row.id, batch_jobs.c.state == "running", batch_jobs.c.heartbeat_at < cutoff
+                    )
                     .values(updated_at=now, rows_done=0, rows_rejected=0, **values)
                 )
         return [self.get(r.id) for r in stale]
@@ -176,8 +183,10 @@ class BatchJobs:
                     .values(state="running", attempts=batch_jobs.c.attempts + 1, heartbeat_at=now, updated_at=now)
                 ).rowcount
                 if taken:
-                    return self.get(job_id)
-        return None
+                    break
+            else:
+                return None
+        return self.get(job_id)  # after the commit: another connection sees the claim only then
 
     def run(self, job: Job, classifier: Classifier, *, chunk_rows: int = 10_000) -> Job:
         """Classify a claimed job's file; progress and heartbeat go to the store as it runs."""
@@ -194,8 +203,9 @@ class BatchJobs:
 
         try:
             summary = classifier.classify_file(
-                folder / "input", folder / "result.parquet", chunk_rows=chunk_rows, progress=progress
-            )
+                folder / "input", folder / "result.parquet", chunk_rows=chunk_rows, progress=progress,
+                input_name=job.input_name,
+            )  # fmt: skip
         except GreentradeError as exc:
             self._set(job.id, state="failed", error=str(exc).replace(str(folder / "input"), job.input_name))
         except Exception as exc:  # a job must end in a state, whatever went wrong
@@ -205,6 +215,7 @@ class BatchJobs:
             self._set(
                 job.id, state="done", rows_done=summary.rows, rows_rejected=summary.rejected, error=None,
                 model_sha256=classifier.card.get("sha256"),
+                release=classifier.rules.release.name if classifier.rules else None,
             )  # fmt: skip
         return self.get(job.id)
 
@@ -222,7 +233,11 @@ class BatchJobs:
         canonical = self._dir(job_id) / "result.parquet"
         target = canonical.with_suffix(f".{fmt}")
         if not target.exists():
-            writer = RecordWriter(target)
+            import pyarrow.parquet as pq
+
+            metadata = pq.read_schema(canonical).metadata or {}
+            about = json.loads(metadata.get(b"greentrade", b"{}"))
+            writer = RecordWriter(target, about={**about, "input": job.input_name})
             try:
                 for chunk in read_record_chunks(canonical, chunk_rows=50_000):
                     writer.write(chunk.drop(columns=[ROW_COLUMN, ERROR_COLUMN]))

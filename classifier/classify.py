@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from classifier.records import ColumnMap
+    from classifier.releases import ReleaseRules
 
 OUTPUT_COLUMNS = [
     "hs6",
@@ -107,6 +108,8 @@ class Classifier:
         self._catalogue_dir = catalogue_dir
         self._headings: HeadingMatcher | None = None
         self._cache: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+        self.rules: ReleaseRules | None = None
+        """The release whose curated entries decide first (see :meth:`pin_release`)."""
         self.decided = 0
         """Distinct records decided so far (after deduplication), for the run summary."""
 
@@ -126,6 +129,26 @@ class Classifier:
         national = national_codes or (settings.national_codes_path if settings.national_codes_path.is_file() else None)
         catalogue = cached_catalogue(catalogue_dir or settings.catalogue_dir, national)
         return cls(catalogue, model, card, catalogue_dir=catalogue_dir or settings.catalogue_dir)
+
+    def pin_release(self, rules: ReleaseRules | None) -> None:
+        """Classify with a release's curated entries first (``basis = curated``), or with none."""
+        self.rules = rules
+        self._cache.clear()
+
+    def provenance(self) -> dict[str, str]:
+        """What produced the results: model, release, catalogue and greentrade versions, for the record."""
+        from importlib import metadata
+
+        release = self.rules.release if self.rules else None
+        return {
+            "greentrade": metadata.version("greentrade"),
+            "model_sha256": str(self.card.get("sha256", "")),
+            "model_trained_at": str(self.card.get("trained_at", "")),
+            "release": release.name if release else "",
+            "release_number": str(release.number) if release else "",
+            "release_sha256": release.sha256 if release else "",
+            "classified_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
 
     @property
     def headings(self) -> HeadingMatcher:
@@ -186,6 +209,8 @@ class Classifier:
                 )
                 k += 1
             decisions.append(decide(self.catalogue, entry=entry, code_error=error, ev=ev))
+        if self.rules is not None:
+            decisions = [self.rules.apply(d, code, name) for d, (code, name, _) in zip(decisions, records, strict=True)]
         return decisions
 
     def _predict(
@@ -285,17 +310,19 @@ class Classifier:
         sheet: str | None = None,
         chunk_rows: int = 50_000,
         progress: Callable[[int], None] | None = None,
+        input_name: str | None = None,
     ) -> Summary:
         """Classify a whole file into ``target`` (CSV, XLSX or Parquet by extension), streaming.
 
         Every input row is written, in input order, classified or rejected with a reason; the
-        target appears only once complete.
+        target appears only once complete, with a record of the model and release that produced
+        it (``<target>.run.json``, see :class:`~classifier.records.RecordWriter`).
         """
         from classifier.records import ERROR_COLUMN, ROW_COLUMN, RecordWriter, match_columns, read_record_chunks
 
         start = time.perf_counter()
         summary = Summary()
-        writer = RecordWriter(target)
+        writer = RecordWriter(target, about={"input": input_name or Path(source).name, **self.provenance()})
         columns: ColumnMap | None = None
         decided_before = self.decided
         try:

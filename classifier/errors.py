@@ -41,3 +41,15 @@ class NotFoundError(GreentradeError, LookupError):
 
 class LimitExceededError(GreentradeError):
     """The input is larger than the configured limit."""
+
+
+class InvalidRequestError(GreentradeError, ValueError):
+    """The request is not valid (a missing rationale, an unknown category or action)."""
+
+
+class ConflictError(GreentradeError):
+    """Someone else changed the item since it was read; ``current`` holds its state now."""
+
+    def __init__(self, message: str | None = None, *, current: object = None) -> None:
+        super().__init__(message)
+        self.current = current

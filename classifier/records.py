@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import unicodedata
@@ -24,7 +25,14 @@ from pathlib import Path
 import pandas as pd
 
 from classifier.errors import InputFileError
-from classifier.tables import atomic_target, defuse_frame, detect_encoding, sniff_format
+from classifier.tables import (
+    atomic_target,
+    defuse_formula,
+    defuse_frame,
+    detect_encoding,
+    sniff_format,
+    write_text_atomic,
+)
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "record_id": ("record_id", "报关单号+项号", "记录号", "id", "序号", "编号"),
@@ -224,10 +232,15 @@ class RecordWriter:
 
     Nothing appears at the target path until :meth:`close` succeeds, so a crash never leaves a
     half-written result. Text cells are defused against formula injection in CSV and XLSX.
+
+    ``about`` records what produced the file (model, release...): it is written beside the output
+    as ``<output>.run.json`` for every format, and also inside XLSX (a sheet ``运行信息``) and
+    Parquet (the schema's ``greentrade`` metadata), so it travels with the file.
     """
 
-    def __init__(self, path: Path, *, fmt: str | None = None) -> None:
+    def __init__(self, path: Path, *, fmt: str | None = None, about: dict[str, str] | None = None) -> None:
         self.path = Path(path)
+        self.about = dict(about or {})
         self.fmt = fmt or self.path.suffix.lower().lstrip(".")
         if self.fmt not in ("csv", "xlsx", "parquet"):
             raise InputFileError(f"{self.path}: output format {self.fmt!r} should be csv, xlsx or parquet")
@@ -261,7 +274,8 @@ class RecordWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            self._schema = pa.schema([(c, pa.string()) for c in self._columns])
+            metadata = {"greentrade": json.dumps(self.about, ensure_ascii=False)} if self.about else None
+            self._schema = pa.schema([(c, pa.string()) for c in self._columns], metadata=metadata)
             self._handle = pq.ParquetWriter(self._tmp, self._schema)
         elif self.fmt == "csv":
             handle = open(self._tmp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in close()
@@ -280,10 +294,20 @@ class RecordWriter:
             if self._handle is None:
                 raise InputFileError(f"{self.path}: nothing was written")
             if self.fmt == "xlsx":
+                if self.about:
+                    sheet = self._handle.create_sheet("运行信息")  # type: ignore[attr-defined]
+                    for key, value in self.about.items():
+                        sheet.append([key, defuse_formula(value)])
                 self._handle.save(self._tmp)  # type: ignore[attr-defined]
             else:
                 self._handle.close()  # type: ignore[attr-defined]
             os.replace(self._tmp, self.path)
+            if self.about:
+                about = {**self.about, "output": self.path.name, "rows": str(self.rows)}
+                write_text_atomic(
+                    self.path.with_name(self.path.name + ".run.json"),
+                    json.dumps(about, ensure_ascii=False, indent=2) + "\n",
+                )
         except BaseException:
             self.abort()
             raise
@@ -294,3 +318,49 @@ class RecordWriter:
         if isinstance(self._handle, io.IOBase):
             self._handle.close()
         self._tmp.unlink(missing_ok=True)
+
+
+_EXPORT = {"出口", "e", "export", "exports", "x", "出", "1"}
+_IMPORT = {"进口", "i", "import", "imports", "m", "进", "0"}
+_MONTH = re.compile(r"^\s*(\d{4})\s*(?:[-/.年]\s*)?(\d{1,2})(?:\d{2})?(?:\D|$)")
+
+
+def parse_direction(value: object) -> str:
+    """``export``, ``import`` or ``""`` from the ways customs exports write a trade flow.
+
+    >>> [parse_direction(v) for v in ("出口", "I", " Export ", "转口", None)]
+    ['export', 'import', 'export', '', '']
+    """
+    key = column_key(value) if isinstance(value, str) else ""
+    return "export" if key in _EXPORT else "import" if key in _IMPORT else ""
+
+
+def parse_month(value: object) -> str:
+    """``YYYY-MM`` from a month or a date (2026-10, 202610, 2026/10/08, 2026年10月), else ``""``.
+
+    >>> [parse_month(v) for v in ("2026-10", "202610", "20261008", "2026/1/8", "2026年10月", "10月", "2026-13")]
+    ['2026-10', '2026-10', '2026-10', '2026-01', '2026-10', '', '']
+    """
+    if not isinstance(value, str):
+        return ""
+    match = _MONTH.match(unicodedata.normalize("NFKC", value))
+    if not match:
+        return ""
+    year, month = int(match[1]), int(match[2])
+    return f"{year:04d}-{month:02d}" if 1990 <= year <= 2100 and 1 <= month <= 12 else ""
+
+
+def parse_amount(value: object) -> float:
+    """A trade value as a number: thousands separators and currency signs allowed; 0.0 if unreadable.
+
+    >>> parse_amount("1,234.50"), parse_amount("US$ 12"), parse_amount(""), parse_amount("n/a")
+    (1234.5, 12.0, 0.0, 0.0)
+    """
+    if not isinstance(value, str):
+        return float(value) if isinstance(value, int | float) and value == value else 0.0
+    text = re.sub(r"[,\s$¥￥]|US|USD|CNY|RMB", "", unicodedata.normalize("NFKC", value), flags=re.IGNORECASE)
+    try:
+        number = float(text)
+    except ValueError:
+        return 0.0
+    return number if number == number and abs(number) != float("inf") else 0.0

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     """The trained model (joblib) and, beside it, its card ``<file>.card.json``."""
     database_url: str = ""
     """SQLAlchemy URL of the project's database; empty means SQLite in the data directory."""
+    release: str = ""
+    """Catalogue release that classification follows (its curated entries decide first): a name, a
+    number, ``latest``, or empty for none. The server pins it at start."""
     open_reads: bool = False
     """Whether GET endpoints answer without a token (writes always need one)."""
     max_upload_mb: int = 100

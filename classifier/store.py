@@ -12,8 +12,10 @@ True
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,17 +24,25 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
+    Float,
+    ForeignKey,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     insert,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.pool import StaticPool
+
+from classifier.errors import GreentradeError, InputFileError
+from classifier.tables import atomic_target
 
 metadata = MetaData()
 
@@ -72,17 +82,164 @@ batch_jobs = Table(
     Column("updated_at", DateTime(), nullable=False),
     Column("heartbeat_at", DateTime()),
     Column("model_sha256", String(64)),
+    Column("release", String(50)),
 )
+
+
+catalogue_entries = Table(
+    "catalogue_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(10), nullable=False, index=True),
+    Column("hs6", String(6), nullable=False, index=True),
+    Column("name_key", String(400), nullable=False),
+    # What curators decide (a candidate carries the draft's proposal until decided).
+    Column("product_name", String(400), nullable=False),
+    Column("category", String(8), nullable=False),
+    Column("coverage", String(4), nullable=False),
+    Column("ex_description", Text, nullable=False, default=""),
+    Column("keywords", Text, nullable=False, default=""),
+    Column("flags", String(100), nullable=False, default=""),
+    Column("ref_lists", String(200), nullable=False, default=""),
+    Column("sources", String(200), nullable=False, default=""),
+    Column("remarks", Text, nullable=False, default=""),
+    Column("status", String(12), nullable=False, index=True),
+    Column("version", Integer, nullable=False, default=1),
+    # The trade evidence of the latest draft build that saw the entry (never curated).
+    Column("proposed_category", String(8), nullable=False, default=""),
+    Column("proposed_coverage", String(4), nullable=False, default=""),
+    Column("confidence", Float, nullable=False, default=0.0),
+    Column("review_share", Float, nullable=False, default=0.0),
+    Column("evidence", Text, nullable=False, default=""),
+    Column("example_names", Text, nullable=False, default="[]"),
+    Column("months", Text, nullable=False, default=""),
+    Column("value_usd", Float, nullable=False, default=0.0),
+    Column("value_export_usd", Float, nullable=False, default=0.0),
+    Column("value_import_usd", Float, nullable=False, default=0.0),
+    Column("records", Integer, nullable=False, default=0),
+    Column("records_export", Integer, nullable=False, default=0),
+    Column("records_import", Integer, nullable=False, default=0),
+    Column("priority", Float, nullable=False, default=0.0, index=True),
+    Column("drafted_at", DateTime()),
+    Column("created_at", DateTime(), nullable=False),
+    Column("updated_at", DateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False, default=""),
+    UniqueConstraint("code", "name_key", name="uq_entry_code_name"),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("catalogue_entries.id"), nullable=False, index=True),
+    Column("action", String(10), nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("token_id", Integer),
+    Column("at", DateTime(), nullable=False),
+    Column("version_before", Integer, nullable=False),
+    Column("version_after", Integer, nullable=False),
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+)
+
+releases = Table(
+    "releases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(50), nullable=False, unique=True),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", DateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+)
+
+release_entries = Table(
+    "release_entries",
+    metadata,
+    Column("release_id", Integer, ForeignKey("releases.id"), primary_key=True),
+    Column("entry_id", Integer, primary_key=True),
+    Column("code", String(10), nullable=False),
+    Column("hs6", String(6), nullable=False),
+    Column("name_key", String(400), nullable=False),
+    Column("product_name", String(400), nullable=False),
+    Column("category", String(8), nullable=False),
+    Column("coverage", String(4), nullable=False),
+    Column("ex_description", Text, nullable=False),
+    Column("keywords", Text, nullable=False),
+    Column("flags", String(100), nullable=False),
+    Column("ref_lists", String(200), nullable=False),
+    Column("sources", String(200), nullable=False),
+    Column("remarks", Text, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(), nullable=False, index=True),
+    Column("actor", String(200), nullable=False),
+    Column("token_id", Integer),
+    Column("action", String(40), nullable=False, index=True),
+    Column("entity", String(20), nullable=False),
+    Column("entity_id", String(50), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("details", Text, nullable=False, default="{}"),
+)
+
+APPEND_ONLY = ("audit_log", "releases", "release_entries")
+"""Tables whose rows are never changed or deleted once written; the database refuses it too."""
 
 
 def _create(tables: list[Table]) -> Callable[[Connection], None]:
     return lambda conn: metadata.create_all(conn, tables=tables)
 
 
+def _add_column(conn: Connection, table: Table, name: str) -> None:
+    """Add a column the table object declares, unless the table was created with it already."""
+    if name not in {c["name"] for c in inspect(conn).get_columns(table.name)}:
+        column = table.c[name]
+        conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {column.type.compile(conn.dialect)}"))
+
+
+def _curation(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[catalogue_entries, decisions, releases, release_entries, audit_log])
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text(
+                "CREATE OR REPLACE FUNCTION greentrade_append_only() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION '% is append-only: rows are never changed or deleted', TG_TABLE_NAME; "
+                "END $$ LANGUAGE plpgsql"
+            )
+        )
+    for table in APPEND_ONLY:
+        for event_name in ("UPDATE", "DELETE"):
+            trigger = f"{table}_no_{event_name.lower()}"
+            if conn.dialect.name == "sqlite":
+                conn.execute(
+                    text(
+                        f"CREATE TRIGGER {trigger} BEFORE {event_name} ON {table} BEGIN "
+                        f"SELECT RAISE(ABORT, '{table} is append-only: rows are never changed or deleted'); END"
+                    )
+                )
+            elif conn.dialect.name == "postgresql":
+                conn.execute(
+                    text(
+                        f"CREATE TRIGGER {trigger} BEFORE {event_name} ON {table} "
+                        "FOR EACH ROW EXECUTE FUNCTION greentrade_append_only()"
+                    )
+                )
+
+
 # Append only: a released migration is never edited, a change is a new step.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("api tokens", _create([api_tokens])),
     ("batch jobs", _create([batch_jobs])),
+    ("curation: entries, decisions, releases, audit log", _curation),
+    ("batch jobs record their release", lambda conn: _add_column(conn, batch_jobs, "release")),
 ]
 
 
@@ -135,9 +292,73 @@ class Store:
                 applied.append(name)
         return applied
 
+    def backup(self, target: Path) -> Path:
+        """Copy the SQLite database to ``target``, consistent even while the server writes to it.
+
+        The SQLite backup API copies one snapshot of every page; the copy is checked with
+        ``PRAGMA integrity_check`` and appears at ``target`` only once complete.
+        """
+        source = self._sqlite_path("backup")
+        fd, tmp = atomic_target(Path(target))
+        os.close(fd)
+        try:
+            with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(tmp)) as dst:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+                _check_sqlite(dst, tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return Path(target)
+
+    def restore(self, source: Path) -> list[str]:
+        """Replace the database's content with a backup, then bring it up to date; returns migrations run.
+
+        Stop the server first: its open connections would otherwise keep serving the old state
+        for a moment. The backup is checked before anything is overwritten.
+        """
+        live = self._sqlite_path("restore")
+        source = Path(source)
+        if not source.is_file():
+            raise InputFileError(f"{source}: backup file not found")
+        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src:
+            try:
+                _check_sqlite(src, source)
+                version = src.execute("SELECT count(*) FROM schema_migrations").fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                raise InputFileError(f"{source}: not a greentrade database backup ({exc})") from exc
+            if version > len(MIGRATIONS):
+                raise InputFileError(
+                    f"{source}: made by a newer greentrade (schema {version}, this one knows {len(MIGRATIONS)}); upgrade first"
+                )
+            self.engine.dispose()
+            with closing(sqlite3.connect(live, timeout=30)) as dst:
+                src.backup(dst)
+        self.engine.dispose()
+        return self.migrate()
+
+    def _sqlite_path(self, verb: str) -> str:
+        if (
+            self.engine.dialect.name != "sqlite"
+            or not self.engine.url.database
+            or self.engine.url.database == ":memory:"
+        ):
+            raise GreentradeError(
+                f"db {verb} works on a SQLite database file; this store is {self.engine.url.render_as_string()}"
+                " (for PostgreSQL use pg_dump and pg_restore)"
+            )
+        return self.engine.url.database
+
     def schema_version(self) -> int:
         with self.begin() as conn:
             return len(list(conn.scalars(select(schema_migrations.c.version))))
+
+
+def _check_sqlite(conn: sqlite3.Connection, path: object) -> None:
+    result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    if result != "ok":
+        raise InputFileError(f"{path}: the database fails its integrity check: {result}")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -141,3 +141,17 @@ def write_csv_rows(rows: Iterable[dict[str, str]], fieldnames: list[str], path: 
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_text_atomic(path: Path, content: str) -> Path:
+    """Write a small UTF-8 text file (a run record, a report) so that it appears whole or not at all."""
+    path = Path(path)
+    fd, tmp = atomic_target(path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

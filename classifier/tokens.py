@@ -55,6 +55,11 @@ def create_token(store: Store, name: str, role: str) -> Token:
         raise GreentradeError(f"role {role!r} should be one of {list(ROLES)}")
     if not name.strip():
         raise GreentradeError("a token needs a name saying who or what uses it")
+    # Checked here, not left to the database: SQLite would store any length, PostgreSQL refuses both.
+    if len(name.strip()) > api_tokens.c.name.type.length or "\x00" in name:
+        raise GreentradeError(
+            f"a token name should be at most {api_tokens.c.name.type.length} characters, without NUL characters"
+        )
     secret = "gt_" + secrets.token_urlsafe(32)
     now = utcnow()
     with store.begin() as conn:

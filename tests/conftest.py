@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from classifier.catalogue import Catalogue, load_catalogue
 from classifier.settings import bundled_catalogue_dir, get_settings
 
+pytest_plugins = ["tests.fixtures_db"]
+
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
