@@ -8,7 +8,7 @@ DEMO_DATA := $(CURDIR)/$(OUT)/data
 
 MODEL := models/greentrade.joblib
 
-.PHONY: demo test lint bench train clean
+.PHONY: demo test lint bench train clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,7 +33,18 @@ demo: $(STAMP) $(MODEL)
 train: $(STAMP)
 	$(BIN)/greentrade train -o $(MODEL)
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here); as root it is
+# installed when missing, otherwise they skip.
+CHROMIUM_APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+browser:
+	@test -x /usr/bin/chromium || if [ "$$(id -u)" = 0 ]; then \
+		echo "installing Chromium for the browser tests"; \
+		$(CHROMIUM_APT) || { apt-get update -q && $(CHROMIUM_APT); }; \
+	else \
+		echo "note: /usr/bin/chromium missing, the browser tests will skip; install it with: sudo apt-get install chromium"; \
+	fi
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -23,7 +23,7 @@ from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api.routes import batches, catalogue, classify, curation, health, tokens
+from api.routes import batches, catalogue, classify, curation, health, review, tokens
 from classifier.batches import BatchJobs
 from classifier.catalogue import cached_catalogue
 from classifier.errors import (
@@ -155,7 +155,15 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.state.classifier = None
     app.state.catalogue = None
     app.state.load_error = None
-    for router in (health.router, classify.router, catalogue.router, batches.router, tokens.router, curation.router):
+    for router in (
+        health.router,
+        classify.router,
+        catalogue.router,
+        batches.router,
+        tokens.router,
+        curation.router,
+        review.router,
+    ):
         app.include_router(router)
     _add_middleware(app, settings)
     _add_error_handlers(app)

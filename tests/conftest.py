@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from classifier.catalogue import Catalogue, load_catalogue
 from classifier.settings import bundled_catalogue_dir, get_settings
 
-pytest_plugins = ["tests.fixtures_db"]
+pytest_plugins = ["tests.fixtures_db", "tests.fixtures_browser"]
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
