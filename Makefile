@@ -8,7 +8,7 @@ DEMO_DATA := $(CURDIR)/$(OUT)/data
 
 MODEL := models/greentrade.joblib
 
-.PHONY: demo test lint bench train clean browser
+.PHONY: demo review test lint bench train clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -25,10 +25,20 @@ demo: $(STAMP) $(MODEL)
 	@mkdir -p $(OUT)
 	$(BIN)/greentrade catalogue check
 	$(BIN)/greentrade classify examples/customs_2026-10.csv -o $(OUT)/customs_2026-10.classified.xlsx
+	@echo; $(BIN)/greentrade draft build $(OUT)/customs_2026-10.classified.xlsx --top 5 --by demo
 	@echo; $(BIN)/greentrade classify --text "组串式光伏逆变器 50kW" --code 8504401400
 	@echo; $(BIN)/greentrade catalogue show 8504.40
 	@echo; $(BIN)/greentrade catalogue export --format xlsx -o $(OUT)/catalogue.xlsx
 	@echo; echo "Results: $(CURDIR)/$(OUT)/customs_2026-10.classified.xlsx (classified batch), $(CURDIR)/$(OUT)/catalogue.xlsx (green catalogue)"
+	@echo "Review the draft catalogue in a browser: make review"
+
+# The review page over the demo's draft: prints a new curator token, then serves until Ctrl-C.
+review: export GREENTRADE_DATA_DIR = $(DEMO_DATA)
+review: $(STAMP) $(MODEL)
+	@test -f $(OUT)/customs_2026-10.classified.xlsx || $(MAKE) demo
+	@echo "curator token 审核员令牌 (sign in at http://127.0.0.1:8000/review):"
+	@$(BIN)/greentrade tokens create "demo curator" --role curator 2>/dev/null | tail -1
+	$(BIN)/greentrade serve --port 8000
 
 train: $(STAMP)
 	$(BIN)/greentrade train -o $(MODEL)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 from rapidfuzz import fuzz, process
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from classifier.catalogue import Catalogue
 from classifier.codes import parse_code
@@ -111,6 +111,12 @@ def _code(declared: str, hs6: str) -> str:
     return digits if len(digits) in (8, 10) and digits[:6] == hs6 else hs6
 
 
+def _per_distinct(values: pd.Series, func: Callable[[str], object]) -> pd.Series:
+    """``values.map(func)`` with ``func`` called once per distinct value: declarations repeat."""
+    distinct = values.unique()
+    return values.map(dict(zip(distinct, map(func, distinct), strict=True)))
+
+
 def _column(frame: pd.DataFrame, columns: ColumnMap, role: str) -> pd.Series:
     name = columns.get(role)
     return frame[name].fillna("").astype(str) if name else pd.Series("", index=frame.index)
@@ -145,20 +151,18 @@ def _gather(path: Path, groups: dict[tuple[str, str], _Name], *, sheet: str | No
         names = text("name")
         hs6 = frame["hs6"].astype(str)
         declared = text("hs_code")
-        keys = names.map(dict(zip(u := names.unique(), map(name_key, u), strict=True)))
-        pairs = declared + "|" + hs6
-        codes = pairs.map({p: _code(*p.split("|")) for p in pairs.unique()})
-        value = text("value_usd")
+        keys = _per_distinct(names, name_key)
+        codes = _per_distinct(declared + "|" + hs6, lambda pair: _code(*pair.split("|")))
         table = pd.DataFrame(
             {
                 "code": codes,
                 "key": keys,
                 "name": names.str.strip(),
-                "direction": text("direction").map(lambda v: parse_direction(v) or "unknown"),
-                "month": text("month").map(parse_month),
+                "direction": _per_distinct(text("direction"), lambda v: parse_direction(v) or "unknown"),
+                "month": _per_distinct(text("month"), parse_month),
                 "category": frame["category"].astype(str),
                 "evidence": frame["evidence"].fillna("").astype(str),
-                "value": value.map(dict(zip(u := value.unique(), map(parse_amount, u), strict=True))),
+                "value": _per_distinct(text("value_usd"), parse_amount),
                 "confidence": pd.to_numeric(frame["confidence"], errors="coerce").fillna(0.0),
                 "review": (frame["needs_review"].astype(str).str.lower() == "true").astype(int),
             }
@@ -284,7 +288,7 @@ def build_draft(
     clusters = _cluster(groups, similarity)
     proposals = {k: p for k, g in clusters.items() if (p := _proposal(catalogue, k[0], g)) is not None}
     now = utcnow()
-    created = refreshed = redrafted = 0
+    redrafted = 0
     e = catalogue_entries.c
     with store.begin() as conn:
         codes = sorted({code for code, _ in proposals})
@@ -294,44 +298,45 @@ def build_draft(
             for row in conn.execute(query):
                 existing[row.code][row.name_key] = dict(row._mapping)
         seen: set[int] = set()
-        for (code, key), fields in sorted(proposals.items()):
+        inserts: list[dict[str, object]] = []
+        refreshes: list[dict[str, object]] = []
+        heaviest_first = sorted(proposals.items(), key=lambda kv: (-kv[1]["value_usd"] - kv[1]["records"], kv[0]))
+        for (code, key), fields in heaviest_first:
             known = existing[code]
             match = process.extractOne(key, list(known), scorer=fuzz.ratio, score_cutoff=similarity) if known else None
             if match is None:
-                conn.execute(
-                    insert(catalogue_entries).values(
-                        code=code, name_key=key, **fields, status="candidate", version=1, drafted_at=now,
-                        created_at=now, updated_at=now, updated_by=actor.name,
-                    )
-                )  # fmt: skip
-                created += 1
+                inserts.append({
+                    "code": code, "name_key": key, **fields, "status": "candidate", "version": 1, "drafted_at": now,
+                    "created_at": now, "updated_at": now, "updated_by": actor.name,
+                })  # fmt: skip
                 continue
             entry = known[match[0]]
             if entry["id"] in seen:
-                continue  # two clusters of this build met one entry: the heavier (first by key order) wins
+                continue  # two clusters of this build met one entry: the heavier one speaks for it
             seen.add(entry["id"])
-            values = {k: v for k, v in fields.items() if k not in (*_PROPOSED, "product_name")}
-            values["drafted_at"] = now
+            evidence = {k: v for k, v in fields.items() if k not in (*_PROPOSED, "product_name")}
             moved = {k: (entry[k], fields[k]) for k in _PROPOSED if entry[k] != fields[k]}
             if entry["status"] == "candidate" and moved:
-                values.update(
-                    {k: fields[k] for k in _PROPOSED},
-                    version=entry["version"] + 1,
-                    updated_at=now,
-                    updated_by=actor.name,
-                )
-                record_event(
-                    conn,
-                    actor,
-                    "entry.redraft",
-                    "entry",
-                    entry["id"],
-                    f"{code} {entry['product_name']}: new proposal from trade data",
-                    {"changes": moved},
-                )
-                redrafted += 1
-            conn.execute(update(catalogue_entries).where(e.id == entry["id"]).values(**values))
-            refreshed += 1
+                # Its version moves on, so a curator deciding on the old proposal gets a conflict;
+                # the version in the WHERE leaves alone an entry decided meanwhile.
+                done = conn.execute(
+                    update(catalogue_entries)
+                    .where(e.id == entry["id"], e.version == entry["version"])
+                    .values(**evidence, **{k: fields[k] for k in _PROPOSED}, drafted_at=now,
+                            version=entry["version"] + 1, updated_at=now, updated_by=actor.name)
+                )  # fmt: skip
+                if done.rowcount == 1:
+                    summary = f"{code} {entry['product_name']}: new proposal from trade data"
+                    record_event(conn, actor, "entry.redraft", "entry", entry["id"], summary, {"changes": moved})
+                    redrafted += 1
+                    continue
+            refreshes.append({"_id": entry["id"], **evidence, "drafted_at": now})
+        if inserts:
+            conn.execute(insert(catalogue_entries), inserts)
+        if refreshes:
+            columns = {k: bindparam(k) for k in refreshes[0] if k != "_id"}
+            conn.execute(update(catalogue_entries).where(e.id == bindparam("_id")).values(**columns), refreshes)
+        created, refreshed = len(inserts), len(refreshes) + redrafted
         summary_details = {
             "files": [str(p) for p in paths],
             "rows": rows,
