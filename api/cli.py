@@ -317,7 +317,9 @@ def train_cmd(
 
     settings = get_settings()
     target = output or settings.model_path
-    extra = decision_texts(_store()) if decisions else []
+    settings_db = settings.db_url
+    fresh = settings_db.startswith("sqlite:///") and not Path(settings_db.removeprefix("sqlite:///")).exists()
+    extra = decision_texts(_store()) if decisions and not fresh else []  # no database yet: no decisions
     typer.echo(f"{len(extra)} labelled texts from curators' decisions", err=True)
     card = train(
         _catalogue(), load_lexicon(settings.catalogue_dir), target, seed=seed, extra=extra,
