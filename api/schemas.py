@@ -66,6 +66,8 @@ class RecordOut(BaseModel):
 
 class ClassifyResponse(BaseModel):
     records: list[RecordOut]
+    model_sha256: str = Field(default="", description="the model that classified them")
+    release: str | None = Field(default=None, description="the catalogue release whose curated entries decided first")
 
 
 class Suggestion(BaseModel):

@@ -309,7 +309,8 @@ NAME_MATCH = 85
 class ReleaseRules:
     """Curators' decisions of one release, applied to records before the model's rules.
 
-    A record matches an entry of its code (the declared national code, or its HS6): a ``full``
+    A record matches an entry of its code (the declared national code, its first 8 digits, or its
+    HS6): a ``full``
     accepted entry matches any record of the code; an ``ex`` entry, and a rejected one, only a
     record whose name holds one of its keywords or is close to its name (rapidfuzz ratio ≥ 85 on
     the name keys). The decision then has ``basis = curated``, the entry's category (``NONE`` for a
@@ -333,9 +334,9 @@ class ReleaseRules:
             digits = parse_code(declared) if declared.strip() else ""
         except GreentradeError:
             digits = ""
-        candidates = (
-            [*self.by_code.get(digits, ()), *(self.by_code.get(hs6, ()) if digits != hs6 else ())] if hs6 else []
-        )
+        # The declared code, then its 8-digit and 6-digit parents: an entry of 85044014 covers 8504401400.
+        codes = dict.fromkeys(c for c in (digits, digits[:8], hs6) if len(c) in (6, 8, 10) and c.startswith(hs6))
+        candidates = [entry for code in codes for entry in self.by_code.get(code, ())] if hs6 else []
         if not candidates:
             return None
         key = name_key(name) if name.strip() else ""

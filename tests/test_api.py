@@ -255,3 +255,36 @@ def test_openapi_documents_every_endpoint(api):
             "/v1/hs/search", "/v1/catalogue", "/v1/suggest-hs", "/v1/tokens", "/healthz", "/readyz"} <= paths  # fmt: skip
     assert "ErrorOut" in schema["components"]["schemas"]
     assert client.get("/docs").status_code == 200
+
+
+def test_the_server_classifies_with_the_release_it_pinned_and_says_so(api_settings):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from classifier.curation import Actor, add_entry, decide
+    from classifier.releases import create_release
+    from classifier.store import Store
+    from classifier.tokens import create_token
+
+    store = Store.open(api_settings.db_url)
+    entry = add_entry(store, code="85044014", product_name="组串式光伏逆变器", category="CES", coverage="ex",
+                      keywords="光伏逆变器")  # fmt: skip
+    decide(store, entry.id, action="accept", version=1, rationale="清洁能源装备", actor=Actor("王审核"))
+    create_release(store, "2026-12", actor=Actor("王审核"))
+    token = create_token(store, "analyst", "analyst").secret
+
+    app = create_app(api_settings.model_copy(update={"release": "latest"}), run_jobs=False)
+    with TestClient(app) as client:
+        body = client.post(
+            "/v1/classify",
+            json=[
+                {"hs_code": "8504401400", "name": "组串式光伏逆变器 50kW"},
+                {"hs_code": "8504401400", "name": "手机充电器"},
+            ],
+            headers=auth(token),
+        ).json()
+    assert body["release"] == "2026-12" and len(body["model_sha256"]) == 64
+    inverter, charger = body["records"]
+    assert (inverter["basis"], inverter["category"], inverter["needs_review"]) == ("curated", "CES", False)
+    assert "2026-12" in inverter["evidence"]
+    assert charger["basis"] != "curated"

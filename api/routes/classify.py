@@ -50,7 +50,11 @@ async def classify(
             f"{len(batch)} records is more than {settings.max_records_per_request} per request; upload a batch file instead",
         )
     results = classifier.classify_many([(r.hs_code or "", r.name or "", r.spec or "") for r in batch])
-    return ClassifyResponse(records=[_out(r, res) for r, res in zip(batch, results, strict=True)])
+    return ClassifyResponse(
+        records=[_out(r, res) for r, res in zip(batch, results, strict=True)],
+        model_sha256=str(classifier.card.get("sha256", "")),
+        release=classifier.rules.release.name if classifier.rules else None,
+    )
 
 
 @router.get("/suggest-hs", response_model=list[Suggestion], responses=_ERRORS, summary="HS 2022 suggestions for a text")
