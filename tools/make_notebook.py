@@ -1,4 +1,4 @@
-"""Write notebooks/classify_example_batch.ipynb from the cells below (kept as code so diffs stay readable).
+"""Write the notebooks from the cells below (kept as code so diffs stay readable).
 
 python tools/make_notebook.py
 """
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-CELLS = [
+CLASSIFY = [
     (
         "markdown",
         """# Classifying a month of customs lines with greentrade
@@ -113,16 +113,111 @@ The same decision for a single description, and HS suggestions from the text alo
 ]
 
 
+CURATE = [
+    (
+        "markdown",
+        """# Drafting the catalogue from a month of trade
+
+How policy staff turn classified trade into the draft *重庆市绿色低碳优势产业进出口产品目录*: build
+candidates from the example month, look at the queue, decide, release, export, and classify again
+with the release pinned. The review page (`make review`, then http://127.0.0.1:8000/review) does the
+same steps in a browser; this notebook uses the library and a throw-away SQLite database.""",
+    ),
+    (
+        "code",
+        """import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from classifier.classify import Classifier
+from classifier.curation import Actor, as_dict, decide, list_audit, list_entries
+from classifier.drafts import build_draft
+from classifier.releases import ReleaseRules, create_release, diff_releases, export_release
+from classifier.store import Store
+
+work = Path(tempfile.mkdtemp())
+store = Store.open(f"sqlite:///{work / 'greentrade.db'}")
+clf = Classifier.load()
+classified = work / "customs_2026-10.classified.csv"
+clf.classify_file(Path("..") / "examples" / "customs_2026-10.csv", classified).rows""",
+    ),
+    (
+        "markdown",
+        """## 1. Candidates from trade
+
+Records are grouped by code and by product name (near-duplicates clustered with rapidfuzz within
+each code); a cluster with green records becomes a candidate, ranked by value weighted by
+uncertainty.""",
+    ),
+    (
+        "code",
+        """summary = build_draft(store, clf.catalogue, [classified], actor=Actor("notebook"))
+print(summary.candidates, "candidates;", summary.by_change)
+queue = list_entries(store, status="candidate", limit=10).items
+columns = ["id", "code", "product_name", "category", "coverage", "confidence", "value_usd", "records", "priority"]
+pd.DataFrame([as_dict(e) for e in queue])[columns]""",
+    ),
+    (
+        "markdown",
+        """## 2. Decide
+
+Every decision names the version it was made on and needs a rationale; a stale version is refused
+(another curator decided first), and each decision is kept in the audit log.""",
+    ),
+    (
+        "code",
+        """first, second = queue[0], queue[1]
+decide(store, first.id, action="accept", version=first.version, rationale="属目录范围，示例", actor=Actor("王审核"))
+decide(store, second.id, action="reject", version=second.version, rationale="不属绿色低碳产品，示例", actor=Actor("李审核"))
+pd.DataFrame([as_dict(e) for e in list_audit(store).items])[["at", "actor", "action", "summary"]]""",
+    ),
+    (
+        "markdown",
+        """## 3. Release and export
+
+A release freezes the decided entries; the export is the official-style table with Chinese headers,
+every cell written as text.""",
+    ),
+    (
+        "code",
+        """release = create_release(store, "2026-12", actor=Actor("王审核"), note="示例")
+table = export_release(store, release, work / "catalogue-2026-12.xlsx")
+pd.read_excel(table)""",
+    ),
+    (
+        "markdown",
+        """## 4. Classify with the release pinned
+
+The curated entries decide first (`basis = curated`), and the output records the release and model.""",
+    ),
+    (
+        "code",
+        """clf.pin_release(ReleaseRules.load(store, "latest"))
+again = work / "again.csv"
+clf.classify_file(Path("..") / "examples" / "customs_2026-10.csv", again)
+result = pd.read_csv(again, dtype=str)
+print((result["basis"] == "curated").sum(), "rows decided by the release")
+print((work / "again.csv.run.json").read_text(encoding="utf-8"))""",
+    ),
+]
+
+NOTEBOOKS = {"classify_example_batch.ipynb": CLASSIFY, "curate_draft_catalogue.ipynb": CURATE}
+
+
 def main() -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell(src) if kind == "markdown" else nbformat.v4.new_code_cell(src)
-        for kind, src in CELLS
-    ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    target = Path(__file__).resolve().parents[1] / "notebooks" / "classify_example_batch.ipynb"
-    nbformat.write(nb, target)
-    print(f"wrote {target}")
+    for name, cells in NOTEBOOKS.items():
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [
+            nbformat.v4.new_markdown_cell(src) if kind == "markdown" else nbformat.v4.new_code_cell(src)
+            for kind, src in cells
+        ]
+        for number, cell in enumerate(nb.cells):
+            cell["id"] = f"cell-{number}"  # stable ids: rewriting a notebook changes only what changed
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        target = Path(__file__).resolve().parents[1] / "notebooks" / name
+        nbformat.write(nb, target)
+        print(f"wrote {target}")
 
 
 if __name__ == "__main__":
