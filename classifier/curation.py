@@ -447,6 +447,8 @@ def decide(
             )
         )
         changed = {k: [before.curated()[k], v] for k, v in after.curated().items() if before.curated()[k] != v}
+        if action == "edit" and not changed:  # raised inside the transaction: nothing of it is kept
+            raise InvalidRequestError(f"an edit needs at least one change: entry {entry_id} has these values already")
         record_event(
             conn,
             actor,

@@ -42,7 +42,7 @@ from classifier.records import (
     parse_month,
     read_record_chunks,
 )
-from classifier.store import Store, catalogue_entries, utcnow
+from classifier.store import Store, catalogue_entries, decisions, utcnow
 
 SIMILARITY = 85
 """rapidfuzz ratio (0-100) at or above which two product names of one code are one product."""
@@ -293,10 +293,13 @@ def build_draft(
     with store.begin() as conn:
         codes = sorted({code for code, _ in proposals})
         existing: dict[str, dict[str, dict[str, object]]] = defaultdict(dict)
+        edited: set[int] = set()  # candidates a curator has edited: their fields are curators' now
         for start in range(0, len(codes), 500):
             query = select(catalogue_entries).where(e.code.in_(codes[start : start + 500]))
             for row in conn.execute(query):
                 existing[row.code][row.name_key] = dict(row._mapping)
+            decided = select(decisions.c.entry_id).join(catalogue_entries, decisions.c.entry_id == e.id)
+            edited.update(conn.scalars(decided.where(e.code.in_(codes[start : start + 500])).distinct()))
         seen: set[int] = set()
         inserts: list[dict[str, object]] = []
         refreshes: list[dict[str, object]] = []
@@ -316,7 +319,7 @@ def build_draft(
             seen.add(entry["id"])
             evidence = {k: v for k, v in fields.items() if k not in (*_PROPOSED, "product_name")}
             moved = {k: (entry[k], fields[k]) for k in _PROPOSED if entry[k] != fields[k]}
-            if entry["status"] == "candidate" and moved:
+            if entry["status"] == "candidate" and entry["id"] not in edited and moved:
                 # Its version moves on, so a curator deciding on the old proposal gets a conflict;
                 # the version in the WHERE leaves alone an entry decided meanwhile.
                 done = conn.execute(

@@ -28,7 +28,9 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, model: Path) -> None:
+    def __init__(self, data_dir: Path, model: Path, *, stderr=subprocess.PIPE) -> None:
+        """``stderr``: where the server's log goes; pass a file when the test makes many requests,
+        or the unread pipe fills and the server blocks."""
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -37,6 +39,7 @@ class Server:
             "GREENTRADE_MODEL_PATH": str(model),
             "GREENTRADE_BATCH_STALE_SECONDS": "2",
         }
+        self.stderr = stderr
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -45,7 +48,7 @@ class Server:
             [str(exe), "serve", "--port", str(self.port)],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.stderr,
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from classifier.errors import InputFileError
-from classifier.records import ALIASES, ERROR_COLUMN, ROW_COLUMN, RecordWriter, match_columns, read_record_chunks
+from classifier.records import (
+    ALIASES,
+    ERROR_COLUMN,
+    ROW_COLUMN,
+    RecordWriter,
+    match_columns,
+    parse_amount,
+    parse_direction,
+    parse_month,
+    read_record_chunks,
+)
 from tests.conftest import DATA
 
 
@@ -93,3 +106,56 @@ def test_aborted_writer_leaves_nothing(tmp_path):
     writer.write(pd.DataFrame({"a": ["1"]}))
     writer.abort()
     assert list(tmp_path.iterdir()) == []
+
+
+# Months, directions and amounts: whatever the cell holds, a clean value or an empty one, never an error
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+years, months = st.integers(1990, 2100), st.integers(1, 12)
+
+
+@given(st.text())
+def test_parse_month_gives_a_month_or_nothing_for_any_text(value):
+    month = parse_month(value)
+    assert month == "" or MONTH.match(month)
+
+
+@given(st.from_regex(r"\s*\d{4}\s*[-/.年]?\s*\d{1,2}(\d{2})?([日月/ T].*)?", fullmatch=True))
+def test_parse_month_on_date_like_text_gives_a_month_or_nothing(value):
+    month = parse_month(value)
+    assert month == "" or MONTH.match(month)
+
+
+@pytest.mark.parametrize(
+    "template", ["{y}-{m:02d}", "{y}{m:02d}", "{y}/{m}/8", "{y}年{m}月", "{y}.{m:02d}", " {y}-{m:02d}-28 10:00"]
+)
+@given(year=years, month=months)
+def test_parse_month_reads_back_every_month_it_writes(template, year, month):
+    assert parse_month(template.format(y=year, m=month)) == f"{year}-{month:02d}"
+
+
+@given(st.one_of(st.text(), st.none(), st.integers(), st.floats(allow_nan=True)))
+def test_parse_direction_gives_export_import_or_nothing(value):
+    assert parse_direction(value) in ("export", "import", "")
+
+
+@given(st.sampled_from(["出口", "进口", "E", "I", "export", "Import"]), st.sampled_from(["", " ", "　"]))
+def test_parse_direction_ignores_padding_and_case(word, pad):
+    assert parse_direction(pad + word.upper() + pad) == parse_direction(word) != ""
+
+
+@given(st.text())
+def test_parse_amount_never_raises_and_is_finite_for_any_text(value):
+    amount = parse_amount(value)
+    assert isinstance(amount, float) and math.isfinite(amount)
+
+
+@given(st.sampled_from(["nan", "inf", "-Infinity", "1e999"]) | st.from_regex(r"[+-]?\d{300,400}", fullmatch=True))
+def test_parse_amount_of_overflowing_or_non_numbers_is_zero_or_finite(value):
+    assert math.isfinite(parse_amount(value))
+
+
+@given(st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False, allow_infinity=False))
+def test_parse_amount_reads_numbers_with_separators_and_currency(number):
+    text = f"US$ {number:,.2f}"
+    assert parse_amount(text) == pytest.approx(float(number))
