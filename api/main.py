@@ -21,7 +21,7 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from api.routes import batches, catalogue, classify, curation, health, review, tokens
 from classifier.batches import BatchJobs
@@ -165,6 +165,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         review.router,
     ):
         app.include_router(router)
+    # People who open the server's address in a browser want the review page.
+    app.add_api_route("/", lambda: RedirectResponse("/review"), include_in_schema=False)
     _add_middleware(app, settings)
     _add_error_handlers(app)
     return app
