@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import re
 import unicodedata
@@ -357,10 +358,14 @@ def parse_amount(value: object) -> float:
     (1234.5, 12.0, 0.0, 0.0)
     """
     if not isinstance(value, str):
-        return float(value) if isinstance(value, int | float) and value == value else 0.0
+        try:
+            number = float(value) if isinstance(value, int | float) else 0.0
+        except OverflowError:
+            return 0.0
+        return number if math.isfinite(number) else 0.0
     text = re.sub(r"[,\s$¥￥]|US|USD|CNY|RMB", "", unicodedata.normalize("NFKC", value), flags=re.IGNORECASE)
     try:
         number = float(text)
     except ValueError:
         return 0.0
-    return number if number == number and abs(number) != float("inf") else 0.0
+    return number if math.isfinite(number) else 0.0

@@ -163,7 +163,7 @@ def get_release(store: Store, ref: str | int) -> Release:
     with store.begin() as conn:
         if str(ref) == "latest":
             query = select(releases).where(releases.c.id == select(func.max(releases.c.id)).scalar_subquery())
-        elif str(ref).isdigit() and not _named(conn, str(ref)):
+        elif re.fullmatch(r"[0-9]{1,9}", str(ref)) and not _named(conn, str(ref)):  # ASCII, and fits an INTEGER
             query = select(releases).where(releases.c.id == int(ref))
         else:
             query = select(releases).where(releases.c.name == str(ref))
