@@ -30,6 +30,7 @@ classifier.errors.ConflictError: entry 1 is at version 2, not 1: 王审核 chang
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -287,16 +288,14 @@ def list_entries(
         conditions.append(e.code.startswith(parse_code(code), autoescape=True))
     if change:
         conditions.append(change_column == change)
-    if q and q.strip():
-        word = q.strip()
-        conditions.append(
-            or_(
-                *(
-                    column.contains(word, autoescape=True)
-                    for column in (e.product_name, e.example_names, e.keywords, e.ex_description)
-                )
-            )
-        )
+    if q and q.replace("\x00", "").strip():
+        word = q.replace("\x00", "").strip()
+        columns = [column.contains(word, autoescape=True) for column in (e.product_name, e.keywords, e.ex_description)]
+        if re.search(r"\w", word):
+            # Example names are stored as JSON: look for the word as JSON writes it, and never for
+            # punctuation alone, which would match the JSON itself.
+            columns.append(e.example_names.contains(json.dumps(word, ensure_ascii=False)[1:-1], autoescape=True))
+        conditions.append(or_(*columns))
     if needs_review is not None:
         uncertain = or_(e.confidence < 0.6, e.review_share > 0)
         conditions.append(uncertain if needs_review else ~uncertain)
@@ -334,7 +333,7 @@ def _validate_changes(changes: dict[str, Any]) -> dict[str, str]:
             continue
         if name == "keywords":
             value = ";".join(split_list(value if isinstance(value, str) else ";".join(map(str, value))))
-        value = str(value).strip()
+        value = str(value).replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
         if name == "category" and value not in GREEN:
             raise InvalidRequestError(
                 f"category should be one of {list(GREEN)}, got {value!r}; to keep a product out of the catalogue, reject it"
@@ -401,7 +400,8 @@ def decide(
     :class:`InvalidRequestError` without a rationale or with an unknown action or value.
     """
     _check_choice("action", action, ACTIONS)
-    if not rationale or not rationale.strip():
+    rationale = (rationale or "").replace("\x00", "")
+    if not rationale.strip():
         raise InvalidRequestError("a decision needs a rationale: say why, for the audit log and the next curator")
     values = _validate_changes(changes or {})
     if action == "edit" and not values:

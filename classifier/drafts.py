@@ -148,7 +148,7 @@ def _gather(path: Path, groups: dict[tuple[str, str], _Name], *, sheet: str | No
         def text(role: str, frame: pd.DataFrame = frame, columns: ColumnMap = columns) -> pd.Series:
             return _column(frame, columns, role)
 
-        names = text("name")
+        names = text("name").str.replace("\x00", "", regex=False)  # PostgreSQL text cannot hold NUL
         hs6 = frame["hs6"].astype(str)
         declared = text("hs_code")
         keys = _per_distinct(names, name_key)

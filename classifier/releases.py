@@ -117,6 +117,11 @@ def create_release(store: Store, name: str, *, actor: Actor, note: str = "") -> 
         raise InvalidRequestError(
             f"release name {name!r} should be 1-50 letters, digits, '.', '-' or '_' (e.g. 2026-12)"
         )
+    if name == "latest" or name.isdigit():
+        # Both would be read as something else: "latest" as the newest release, digits as a number.
+        raise InvalidRequestError(
+            f"release name {name!r} is taken to mean a release number or the newest; say e.g. 2026-12"
+        )
     e = catalogue_entries.c
     with store.begin() as conn:
         if conn.scalar(select(releases.c.id).where(releases.c.name == name)) is not None:

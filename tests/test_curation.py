@@ -344,3 +344,12 @@ def test_decision_texts_include_example_names_once_and_skip_undecided_edits(stor
         ("组串式光伏逆变器", "CES"),
         ("组串式逆变器 50kW", "CES"),
     ]
+
+
+def test_nul_characters_are_dropped_so_every_backend_stores_the_text(store):
+    entry = _inverter(store)
+    after = decide(store, entry.id, action="edit", version=1, rationale="备注\x00说明", actor=WANG,
+                   changes={"remarks": "出口\x00欧盟", "keywords": ["光伏\x00逆变器"]})  # fmt: skip
+    assert (after.remarks, after.keywords) == ("出口欧盟", ("光伏逆变器",))
+    assert list_decisions(store, entry_id=entry.id).items[0].rationale == "备注说明"
+    assert list_entries(store, q="\x00逆变器").total == 1

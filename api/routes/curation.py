@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -179,7 +180,11 @@ def export_file(store: Any, ref: str, fmt: str, background: BackgroundTasks) -> 
         raise curation.InvalidRequestError(f"format should be one of {sorted(EXPORT_TYPES)}, got {fmt!r}")
     release = releases.get_release(store, ref)
     folder = Path(tempfile.mkdtemp(prefix="greentrade-export-"))
-    path = releases.export_release(store, release, folder / f"catalogue-{release.name}.{fmt}")
+    try:
+        path = releases.export_release(store, release, folder / f"catalogue-{release.name}.{fmt}")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     background.add_task(lambda: (path.unlink(missing_ok=True), folder.rmdir()))
     filename = f"重庆市绿色低碳产品目录_{release.name}.{fmt}"
     return FileResponse(path, media_type=EXPORT_TYPES[fmt], filename=filename)
