@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,7 +39,7 @@ from classifier.curation import EDITABLE, Actor, name_key, record_event, split_l
 from classifier.errors import GreentradeError, InvalidRequestError, NotFoundError
 from classifier.fuse import Decision
 from classifier.store import Store, catalogue_entries, release_entries, releases, utcnow
-from classifier.tables import atomic_target, defuse_formula, write_table
+from classifier.tables import atomic_path, defuse_formula, write_table
 
 OFFICIAL_COLUMNS = ["序号", "商品编码", "商品名称", "类别", "覆盖范围/ex说明", "依据/参考清单", "备注"]
 FLAG_NAMES = {
@@ -294,14 +293,8 @@ def export_release(store: Store, release: Release, path: Path, *, fmt: str | Non
         about.cell(about.max_row, 2).data_type = "s" if isinstance(value, str) else "n"
     about.column_dimensions["A"].width = 26
     about.column_dimensions["B"].width = 70
-    fd, tmp = atomic_target(path)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         workbook.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 

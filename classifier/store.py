@@ -12,7 +12,6 @@ True
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -42,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.pool import StaticPool
 
 from classifier.errors import GreentradeError, InputFileError
-from classifier.tables import atomic_target
+from classifier.tables import atomic_path
 
 metadata = MetaData()
 
@@ -299,17 +298,14 @@ class Store:
         ``PRAGMA integrity_check`` and appears at ``target`` only once complete.
         """
         source = self._sqlite_path("backup")
-        fd, tmp = atomic_target(Path(target))
-        os.close(fd)
-        try:
-            with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(tmp)) as dst:
-                src.backup(dst)
-                dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-                _check_sqlite(dst, tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with (
+            atomic_path(Path(target)) as tmp,
+            closing(sqlite3.connect(source, timeout=30)) as src,
+            closing(sqlite3.connect(tmp)) as dst,
+        ):
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+            _check_sqlite(dst, tmp)
         return Path(target)
 
     def restore(self, source: Path) -> list[str]:

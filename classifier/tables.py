@@ -13,7 +13,8 @@ import codecs
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -97,6 +98,28 @@ def atomic_target(path: Path) -> tuple[int, Path]:
     return fd, Path(tmp)
 
 
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to: moved onto ``path`` when the block ends, deleted if it raises.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("whole or nothing")
+    >>> target.read_text()
+    'whole or nothing'
+    """
+    path = Path(path)
+    fd, tmp = atomic_target(path)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def write_table(frame: pd.DataFrame, path: Path, *, fmt: str | None = None) -> Path:
     """Write a table atomically as CSV (UTF-8 with BOM, so Excel shows Chinese), XLSX or Parquet.
 
@@ -107,9 +130,7 @@ def write_table(frame: pd.DataFrame, path: Path, *, fmt: str | None = None) -> P
     fmt = fmt or path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise InputFileError(f"{path}: output format {fmt!r} should be one of {list(FORMATS)}")
-    fd, tmp = atomic_target(path)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         if fmt == "parquet":
             frame.to_parquet(tmp, index=False)
         else:
@@ -118,10 +139,6 @@ def write_table(frame: pd.DataFrame, path: Path, *, fmt: str | None = None) -> P
                 safe.to_csv(tmp, index=False, encoding="utf-8-sig")
             else:
                 safe.to_excel(tmp, index=False, engine="openpyxl")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -129,29 +146,15 @@ def write_csv_rows(rows: Iterable[dict[str, str]], fieldnames: list[str], path: 
     """Write plain UTF-8 CSV rows atomically (for the project's own data files)."""
     import csv
 
-    path = Path(path)
-    fd, tmp = atomic_target(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return Path(path)
 
 
 def write_text_atomic(path: Path, content: str) -> Path:
     """Write a small UTF-8 text file (a run record, a report) so that it appears whole or not at all."""
-    path = Path(path)
-    fd, tmp = atomic_target(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp:
+        tmp.write_text(content, encoding="utf-8")
+    return Path(path)

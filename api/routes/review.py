@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -49,9 +49,17 @@ def _session(request: Request) -> Token | None:
     return token
 
 
-def _to_login(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/review/login?{urlencode({'next': target})}", status.HTTP_303_SEE_OTHER)
+def _signed_in(request: Request) -> Token:
+    """The signed-in curator; anyone else is sent to the sign-in page, and back here after it."""
+    token = _session(request)
+    if token is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        login = f"/review/login?{urlencode({'next': target})}"
+        raise HTTPException(status.HTTP_303_SEE_OTHER, "sign in first", headers={"Location": login})
+    return token
+
+
+SignedIn = Annotated[Token, Depends(_signed_in)]
 
 
 def _page(request: Request, name: str, token: Token | None, code: int = 200, **context: Any) -> HTMLResponse:
@@ -109,11 +117,8 @@ def _filters(request: Request) -> dict[str, Any]:
 
 
 @router.get("", response_class=HTMLResponse, response_model=None)
-def queue(request: Request, store: StoreDep, page: int = 1) -> Response:
+def queue(request: Request, token: SignedIn, store: StoreDep, page: int = 1) -> Response:
     """The candidate queue, filtered, most important first."""
-    token = _session(request)
-    if token is None:
-        return _to_login(request)
     filters = _filters(request)
     page = max(page, 1)
     try:
@@ -150,10 +155,7 @@ def _entry_page(
 
 
 @router.get("/entries/{entry_id}", response_class=HTMLResponse, response_model=None)
-def entry(request: Request, entry_id: int, store: StoreDep) -> Response:
-    token = _session(request)
-    if token is None:
-        return _to_login(request)
+def entry(request: Request, entry_id: int, token: SignedIn, store: StoreDep) -> Response:
     try:
         return _entry_page(request, store, token, entry_id)
     except NotFoundError as exc:
@@ -164,6 +166,7 @@ def entry(request: Request, entry_id: int, store: StoreDep) -> Response:
 def decide(
     request: Request,
     entry_id: int,
+    token: SignedIn,
     store: StoreDep,
     action: Annotated[str, Form()],
     version: Annotated[int, Form()],
@@ -176,9 +179,6 @@ def decide(
     remarks: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Apply a decision; changed fields only (the form sends the entry's values back as they were)."""
-    token = _session(request)
-    if token is None:
-        return _to_login(request)
     before = curation.get_entry(store, entry_id)
     sent = {"category": category, "coverage": coverage, "product_name": product_name,
             "ex_description": ex_description, "keywords": keywords, "remarks": remarks}  # fmt: skip
@@ -220,48 +220,38 @@ def decide(
     return RedirectResponse(target + urlencode({"notice": notice}), status.HTTP_303_SEE_OTHER)
 
 
-@router.get("/releases", response_class=HTMLResponse, response_model=None)
-def release_list(request: Request, store: StoreDep) -> Response:
-    token = _session(request)
-    if token is None:
-        return _to_login(request)
-    accepted = curation.list_entries(store, status="accepted", limit=1).total
-    rejected = curation.list_entries(store, status="rejected", limit=1).total
-    changes = curation.list_entries(store, change="changed", limit=1).total
+def _releases_page(request: Request, store: Any, token: Token, code: int = 200, error: str = "") -> HTMLResponse:
     return _page(
-        request, "review/releases.html", token, found=releases.list_releases(store), accepted=accepted,
-        rejected=rejected, changes=changes, error="",
+        request, "review/releases.html", token, code, found=releases.list_releases(store), error=error,
+        accepted=curation.list_entries(store, status="accepted", limit=1).total,
+        rejected=curation.list_entries(store, status="rejected", limit=1).total,
+        changes=curation.list_entries(store, change="changed", limit=1).total,
     )  # fmt: skip
+
+
+@router.get("/releases", response_class=HTMLResponse)
+def release_list(request: Request, token: SignedIn, store: StoreDep) -> HTMLResponse:
+    return _releases_page(request, store, token)
 
 
 @router.post("/releases", response_model=None)
 def release_create(
     request: Request,
+    token: SignedIn,
     store: StoreDep,
     name: Annotated[str, Form(max_length=50)],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    token = _session(request)
-    if token is None:
-        return _to_login(request)
     try:
         release = releases.create_release(store, name.strip(), actor=Actor(token.name, token.id), note=note)
     except InvalidRequestError as exc:
-        return _page(
-            request, "review/releases.html", token, status.HTTP_422_UNPROCESSABLE_CONTENT,
-            found=releases.list_releases(store), accepted=curation.list_entries(store, status="accepted", limit=1).total,
-            rejected=curation.list_entries(store, status="rejected", limit=1).total,
-            changes=curation.list_entries(store, change="changed", limit=1).total, error=f"未发布：{exc}",
-        )  # fmt: skip
+        return _releases_page(request, store, token, status.HTTP_422_UNPROCESSABLE_CONTENT, f"未发布：{exc}")
     notice = f"已发布第 {release.number} 版 {release.name}（{release.entries} 条已决定条目）"
     return RedirectResponse("/review/releases?" + urlencode({"notice": notice}), status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/releases/diff", response_class=HTMLResponse, response_model=None)
-def release_diff(request: Request, store: StoreDep, a: str, b: str) -> Response:
-    token = _session(request)
-    if token is None:
-        return _to_login(request)
+def release_diff(request: Request, token: SignedIn, store: StoreDep, a: str, b: str) -> Response:
     try:
         diff = releases.diff_releases(store, a, b)
     except NotFoundError as exc:
@@ -271,11 +261,8 @@ def release_diff(request: Request, store: StoreDep, a: str, b: str) -> Response:
 
 @router.get("/releases/{ref}/export", response_model=None)
 def release_export(
-    request: Request, ref: str, store: StoreDep, background: BackgroundTasks, format: str = "xlsx"
+    request: Request, ref: str, token: SignedIn, store: StoreDep, background: BackgroundTasks, format: str = "xlsx"
 ) -> Response:
-    token = _session(request)
-    if token is None:
-        return _to_login(request)
     try:
         return export_file(store, ref, format, background)
     except GreentradeError as exc:
@@ -284,11 +271,14 @@ def release_export(
 
 @router.get("/audit", response_class=HTMLResponse, response_model=None)
 def audit(
-    request: Request, store: StoreDep, page: int = 1, action: str = "", actor: str = "", entity_id: str = ""
+    request: Request,
+    token: SignedIn,
+    store: StoreDep,
+    page: int = 1,
+    action: str = "",
+    actor: str = "",
+    entity_id: str = "",
 ) -> Response:
-    token = _session(request)
-    if token is None:
-        return _to_login(request)
     page = max(page, 1)
     found = curation.list_audit(
         store, action=action or None, actor=actor or None, entity_id=entity_id or None, limit=PAGE_SIZE,
