@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from classifier.batches import BatchJobs
@@ -44,6 +44,10 @@ def get_classifier(request: Request) -> Classifier:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the model is not loaded yet (see /readyz)")
     return classifier
 
+
+MAX_DB_INT = 2**63 - 1
+DbId = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="a row id")]
+"""A database row id in a path: beyond 64-bit integers the driver overflows (a 422, not a 500)."""
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]

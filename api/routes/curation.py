@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, status
-from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
-from api.deps import Curator, StoreDep
+from api.deps import MAX_DB_INT, Curator, DbId, StoreDep
 from api.schemas import (
     AuditOut,
     DecisionIn,
@@ -33,10 +32,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)
 }  # fmt: skip
 
-# Ids and offsets beyond SQLite's 64-bit integers overflow in the driver (a 500, not a 404).
-MAX_ID = 2**63 - 1
+# Offsets beyond 64-bit integers overflow in the driver (a 500, not a 422).
 PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")]
-EntryId = Annotated[int, PathParam(le=MAX_ID)]
 PageSize = Annotated[int, Query(ge=1, le=curation.MAX_PAGE)]
 Status = Annotated[str | None, Query(description="candidate, accepted or rejected")]
 Category = Annotated[str | None, Query(description="NEV, ELEC, MAT, EEP, CES, CON, REC")]
@@ -86,7 +83,7 @@ def entries(
 
 
 @router.get("/entries/{entry_id}", response_model=EntryDetail, responses=_ERRORS, summary="An entry and its decisions")
-def entry(entry_id: EntryId, _: Curator, store: StoreDep) -> EntryDetail:
+def entry(entry_id: DbId, _: Curator, store: StoreDep) -> EntryDetail:
     found = curation.get_entry(store, entry_id)
     history = curation.list_decisions(store, entry_id=entry_id, limit=curation.MAX_PAGE).items
     return EntryDetail(**as_dict(found), decisions=[DecisionOut(**as_dict(d)) for d in history])
@@ -95,7 +92,7 @@ def entry(entry_id: EntryId, _: Curator, store: StoreDep) -> EntryDetail:
 @router.post(
     "/entries/{entry_id}/decisions", response_model=EntryOut, responses=_ERRORS, summary="Accept, reject or edit"
 )
-def decide(entry_id: EntryId, body: DecisionIn, token: Curator, store: StoreDep) -> EntryOut:
+def decide(entry_id: DbId, body: DecisionIn, token: Curator, store: StoreDep) -> EntryOut:
     """The decision applies only to the version sent: if the entry changed since, the answer is 409
     with the entry as it is now (``detail.current``), and nothing is written."""
     entry = curation.decide(
@@ -107,7 +104,7 @@ def decide(entry_id: EntryId, body: DecisionIn, token: Curator, store: StoreDep)
 
 @router.get("/decisions", response_model=Page[DecisionOut], responses=_ERRORS, summary="Decisions, newest first")
 def decisions(
-    _: Curator, store: StoreDep, entry_id: Annotated[int | None, Query(le=MAX_ID)] = None, actor: str | None = None,
+    _: Curator, store: StoreDep, entry_id: Annotated[int | None, Query(le=MAX_DB_INT)] = None, actor: str | None = None,
     page: PageNo = 1, page_size: PageSize = 50,
 ) -> Page[DecisionOut]:  # fmt: skip
     found = curation.list_decisions(

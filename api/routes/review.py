@@ -17,7 +17,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, Re
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import StoreDep
+from api.deps import DbId, StoreDep
 from api.routes.curation import export_file
 from classifier import curation, releases
 from classifier.catalogue import SPEC_CATEGORIES
@@ -155,7 +155,7 @@ def _entry_page(
 
 
 @router.get("/entries/{entry_id}", response_class=HTMLResponse, response_model=None)
-def entry(request: Request, entry_id: int, token: SignedIn, store: StoreDep) -> Response:
+def entry(request: Request, entry_id: DbId, token: SignedIn, store: StoreDep) -> Response:
     try:
         return _entry_page(request, store, token, entry_id)
     except NotFoundError as exc:
@@ -165,7 +165,7 @@ def entry(request: Request, entry_id: int, token: SignedIn, store: StoreDep) -> 
 @router.post("/entries/{entry_id}/decide", response_model=None)
 def decide(
     request: Request,
-    entry_id: int,
+    entry_id: DbId,
     token: SignedIn,
     store: StoreDep,
     action: Annotated[str, Form()],

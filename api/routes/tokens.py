@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api.deps import Admin, StoreDep
+from api.deps import Admin, DbId, StoreDep
 from api.schemas import ErrorOut, TokenIn, TokenOut
 from classifier.tokens import Token, create_token, list_tokens, revoke_token
 
@@ -36,5 +36,5 @@ def create(body: TokenIn, _: Admin, store: StoreDep) -> TokenOut:
 
 
 @router.delete("/{token_id}", response_model=TokenOut, responses=_ERRORS, summary="Revoke a token")
-def revoke(token_id: int, _: Admin, store: StoreDep) -> TokenOut:
+def revoke(token_id: DbId, _: Admin, store: StoreDep) -> TokenOut:
     return token_out(revoke_token(store, token_id))
