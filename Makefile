@@ -64,6 +64,7 @@ lint: $(STAMP)
 bench: $(STAMP) $(MODEL)
 	$(BIN)/python benchmarks/bench_catalogue_load.py
 	$(BIN)/python benchmarks/bench_classify.py
+	$(BIN)/python benchmarks/bench_draft.py
 
 clean:
 	rm -rf $(OUT) .pytest_cache .ruff_cache
