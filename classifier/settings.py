@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     catalogue_dir: Path = bundled_catalogue_dir()
     """Bundled catalogue data (read-only)."""
     data_dir: Path = _default_data_dir()
-    """Local state: the imported national nomenclature, later the database and batch files."""
+    """Local state: the database (SQLite by default), batch files, the imported national nomenclature."""
     model_path: Path = _default_model_path()
     """The trained model (joblib) and, beside it, its card ``<file>.card.json``."""
     database_url: str = ""
