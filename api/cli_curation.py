@@ -282,12 +282,20 @@ def db_backup(path: Annotated[Path, typer.Argument(help="Where to write the copy
 def db_restore(
     path: Annotated[Path, typer.Argument(help="A file made by `db backup`.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    by: ByOption = None,
 ) -> None:
-    """Replace the database with a backup (stop the server first)."""
+    """Replace the database with a backup (stop the server first); the audit log records the restore."""
     settings = get_settings()
     if not yes:
         typer.confirm(f"replace {settings.db_url} with {path}?", abort=True)
-    applied = _store().restore(path)
+    from classifier.curation import record_event
+
+    store = _store()
+    applied = store.restore(path)
+    with store.begin() as conn:  # the restored history says it was restored, by whom and from what
+        record_event(
+            conn, _actor(by), "db.restore", "database", path.name, f"restored from {path}", {"migrations": applied}
+        )
     typer.echo(f"restored {path} into {settings.db_url}" + (f"; migrations applied: {applied}" if applied else ""))
 
 

@@ -228,7 +228,7 @@ def test_db_backup_and_restore(cli, drafted, tmp_path):
     _, out = cli("entries", "show", str(drafted["870380"]), "--json")
     assert json.loads(out)["version"] == 1
     _, out = cli("audit", "--json")
-    assert [e["action"] for e in json.loads(out)["items"]] == ["draft.build"]
+    assert [e["action"] for e in json.loads(out)["items"]] == ["db.restore", "draft.build"]
 
 
 def test_db_restore_asks_first(cli, drafted, tmp_path):
