@@ -139,6 +139,24 @@ class ErrorOut(BaseModel):
 # -- curation ------------------------------------------------------------------------------------------
 
 
+class DraftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    batch_ids: list[str] = Field(min_length=1, max_length=50, description="finished batch jobs to draft from")
+    similarity: int = Field(default=85, ge=50, le=100, description="rapidfuzz ratio at which two names are one product")
+
+
+class DraftOut(BaseModel):
+    batch_ids: list[str]
+    rows: int
+    rows_used: int = Field(description="rows classified, with a product name")
+    candidates: int
+    created: int
+    refreshed: int
+    redrafted: int = Field(description="undecided candidates whose proposal changed")
+    by_change: dict[str, int] = Field(description="all entries against the newest release: new, changed, in_release")
+
+
 class EntryOut(BaseModel):
     """A catalogue entry: what curators decided, its version, and the trade evidence behind it."""
 

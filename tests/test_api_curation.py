@@ -86,6 +86,7 @@ ROUTES = [
     ("get", "/releases/{ref}", None, 200),
     ("get", "/releases/{a}/diff/{b}", None, 200),
     ("get", "/releases/{ref}/export", None, 200),
+    ("post", "/drafts", {"batch_ids": ["no-such-job"]}, 404),  # a curator gets past the role check
 ]
 PATH_VALUES = {"{ref}": "2026-11", "{a}": "2026-11", "{b}": "latest"}
 
@@ -516,10 +517,54 @@ def test_openapi_lists_the_curation_routes(api):
     assert paths == {
         f"{BASE}{p}"
         for p in ("/candidates", "/entries", "/entries/{entry_id}", "/entries/{entry_id}/decisions", "/decisions",
-                  "/audit", "/releases", "/releases/{ref}", "/releases/{a}/diff/{b}", "/releases/{ref}/export")
+                  "/audit", "/releases", "/releases/{ref}", "/releases/{a}/diff/{b}", "/releases/{ref}/export",
+                  "/drafts")
     }  # fmt: skip
     decide_op = schema["paths"][f"{BASE}/entries/{{entry_id}}/decisions"]["post"]
     assert {"200", "401", "403", "404", "409", "422"} <= set(decide_op["responses"])
     assert decide_op["tags"] == ["curation"]
     export_op = schema["paths"][f"{BASE}/releases/{{ref}}/export"]["get"]
     assert "text/csv; charset=utf-8" in export_op["responses"]["200"]["content"]
+
+
+# -- drafts from batch results -----------------------------------------------------------------------
+
+
+def test_draft_from_a_finished_batch_then_again_refreshes_only(api):
+    from tests.test_api import EXAMPLE, run_queued
+
+    client, tokens = api
+    with EXAMPLE.open("rb") as fh:
+        job = client.post("/v1/batches", files={"file": ("customs.csv", fh)}, headers=auth(tokens["analyst"])).json()
+    queued = client.post(f"{BASE}/drafts", json={"batch_ids": [job["id"]]}, headers=auth(tokens["curator"]))
+    assert queued.status_code == 404 and "no result yet" in queued.json()["error"]
+
+    run_queued(client)
+    first = client.post(f"{BASE}/drafts", json={"batch_ids": [job["id"]]}, headers=auth(tokens["curator"])).json()
+    assert first["rows"] == 3000 and first["candidates"] > 100 and first["created"] == first["candidates"]
+    assert _get(client, tokens, "/candidates").json()["total"] == first["candidates"]
+    again = client.post(f"{BASE}/drafts", json={"batch_ids": [job["id"], job["id"]]}, headers=auth(tokens["curator"]))
+    assert again.json()["created"] == 0 and again.json()["refreshed"] == first["candidates"]
+    events = _get(client, tokens, "/audit", action="draft.build").json()["items"]
+    assert len(events) == 2 and events[0]["actor"] == "test curator" and job["id"] in events[0]["details"]["files"][0]
+
+
+def test_review_page_drafts_from_a_finished_batch(api):
+    from tests.test_api import EXAMPLE, run_queued
+
+    client, tokens = api
+    with EXAMPLE.open("rb") as fh:
+        job = client.post("/v1/batches", files={"file": ("十月.csv", fh)}, headers=auth(tokens["analyst"])).json()
+    run_queued(client)
+    assert client.post("/review/login", data={"token": tokens["curator"]}, follow_redirects=False).status_code == 303
+    page = client.get("/review/drafts")
+    assert page.status_code == 200 and job["id"] in page.text and "十月.csv" in page.text
+
+    built = client.post("/review/drafts", data={"batch_ids": [job["id"]]}, follow_redirects=False)
+    assert built.status_code == 303 and "notice=" in built.headers["location"]
+    queue = client.get(built.headers["location"])
+    assert "已从 1 个批次" in queue.text and "待审核候选条目" in queue.text
+    assert _get(client, tokens, "/candidates").json()["total"] > 100
+
+    missing = client.post("/review/drafts", data={"batch_ids": ["no-such-job"]})
+    assert missing.status_code == 422 and "未生成" in missing.text

@@ -10,12 +10,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Query, status
 from fastapi.responses import FileResponse
 
-from api.deps import MAX_DB_INT, Curator, DbId, StoreDep
+from api.deps import MAX_DB_INT, CatalogueDep, Curator, DbId, JobsDep, StoreDep
 from api.schemas import (
     AuditOut,
     DecisionIn,
     DecisionOut,
     DiffOut,
+    DraftIn,
+    DraftOut,
     EntryDetail,
     EntryOut,
     ErrorOut,
@@ -24,7 +26,7 @@ from api.schemas import (
     ReleaseIn,
     ReleaseOut,
 )
-from classifier import curation, releases
+from classifier import curation, drafts, releases
 from classifier.curation import Actor, as_dict
 
 router = APIRouter(prefix="/v1/curation", tags=["curation"])
@@ -56,6 +58,16 @@ def _release(release: releases.Release) -> ReleaseOut:
 def _entries(store: Any, page: int, page_size: int, **filters: Any) -> Page[EntryOut]:
     found = curation.list_entries(store, limit=page_size, offset=(page - 1) * page_size, **filters)
     return Page[EntryOut](items=[_entry(e) for e in found.items], total=found.total, page=page, page_size=page_size)
+
+
+@router.post("/drafts", response_model=DraftOut, responses=_ERRORS, summary="Draft candidates from batch results")
+def draft(body: DraftIn, token: Curator, store: StoreDep, jobs: JobsDep, catalogue: CatalogueDep) -> DraftOut:
+    """What ``greentrade draft build`` does with files, on the results of finished batch jobs (404
+    for a job that does not exist or has no result yet)."""
+    paths = [jobs.result(job_id, "parquet") for job_id in dict.fromkeys(body.batch_ids)]
+    summary = drafts.build_draft(store, catalogue, paths, actor=Actor(token.name, token.id), similarity=body.similarity)
+    found = {k: v for k, v in summary.__dict__.items() if k != "files"}
+    return DraftOut(batch_ids=list(dict.fromkeys(body.batch_ids)), **found)
 
 
 @router.get("/candidates", response_model=Page[EntryOut], responses=_ERRORS, summary="The review queue")

@@ -17,11 +17,12 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, Re
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import DbId, StoreDep
+from api.deps import CatalogueDep, DbId, JobsDep, StoreDep
 from api.routes.curation import export_file
 from classifier import curation, releases
 from classifier.catalogue import SPEC_CATEGORIES
 from classifier.curation import Actor
+from classifier.drafts import build_draft
 from classifier.errors import ConflictError, GreentradeError, InvalidRequestError, NotFoundError
 from classifier.tokens import Token, verify_token
 
@@ -248,6 +249,41 @@ def release_create(
         return _releases_page(request, store, token, status.HTTP_422_UNPROCESSABLE_CONTENT, f"未发布：{exc}")
     notice = f"已发布第 {release.number} 版 {release.name}（{release.entries} 条已决定条目）"
     return RedirectResponse("/review/releases?" + urlencode({"notice": notice}), status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/drafts", response_class=HTMLResponse)
+def drafts_page(request: Request, token: SignedIn, jobs: JobsDep) -> HTMLResponse:
+    """Finished batch jobs, to draft candidates from (what ``greentrade draft build`` does with files)."""
+    return _page(request, "review/drafts.html", token, found=[j for j in jobs.list(limit=100) if j.state == "done"])
+
+
+@router.post("/drafts", response_model=None)
+def drafts_build(
+    request: Request,
+    token: SignedIn,
+    store: StoreDep,
+    jobs: JobsDep,
+    catalogue: CatalogueDep,
+    batch_ids: Annotated[list[str], Form(max_length=50)],
+) -> Response:
+    try:
+        paths = [jobs.result(job_id, "parquet") for job_id in dict.fromkeys(batch_ids)]
+        summary = build_draft(store, catalogue, paths, actor=Actor(token.name, token.id))
+    except GreentradeError as exc:
+        found = [j for j in jobs.list(limit=100) if j.state == "done"]
+        return _page(
+            request,
+            "review/drafts.html",
+            token,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            found=found,
+            error=f"未生成：{exc}",
+        )
+    notice = (
+        f"已从 {len(paths)} 个批次（{summary.rows_used} 行）生成候选条目 {summary.candidates} 条："
+        f"新增 {summary.created}，更新 {summary.refreshed}"
+    )
+    return RedirectResponse("/review?" + urlencode({"notice": notice}), status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/releases/diff", response_class=HTMLResponse, response_model=None)
