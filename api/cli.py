@@ -5,7 +5,6 @@ Library errors become one line on stderr and exit code 2 (in :func:`main`), neve
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sys
@@ -14,8 +13,9 @@ from typing import Annotated, Any
 
 import typer
 
+from api.cli_common import JsonOption, open_catalogue, open_store, print_json
 from api.cli_curation import register as register_curation
-from classifier.catalogue import Catalogue, Entry, cached_catalogue
+from classifier.catalogue import Catalogue, Entry
 from classifier.codes import format_code
 from classifier.errors import GreentradeError
 from classifier.settings import get_settings
@@ -28,18 +28,6 @@ app = typer.Typer(
 )
 catalogue_app = typer.Typer(help="Look up, search, check and export the catalogue.", no_args_is_help=True)
 app.add_typer(catalogue_app, name="catalogue")
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-
-
-def _catalogue() -> Catalogue:
-    settings = get_settings()
-    national = settings.national_codes_path
-    return cached_catalogue(settings.catalogue_dir, national if national.is_file() else None)
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def _render_entry(cat: Catalogue, entry: Entry) -> str:
@@ -82,10 +70,10 @@ def show(
     """Show a code: its path, names, green categories, coverage, flags and reference lists."""
     from classifier.catalogue_report import describe_entry
 
-    cat = _catalogue()
+    cat = open_catalogue()
     entry = cat.lookup(code)
     if as_json:
-        _print_json(describe_entry(cat, entry))
+        print_json(describe_entry(cat, entry))
     else:
         typer.echo(_render_entry(cat, entry))
 
@@ -98,9 +86,9 @@ def search(
     as_json: JsonOption = False,
 ) -> None:
     """Search code names and green keywords, ranked: exact matches first, then fuzzy ones."""
-    hits = _catalogue().search(text, limit=limit, fuzzy=not exact)
+    hits = open_catalogue().search(text, limit=limit, fuzzy=not exact)
     if as_json:
-        _print_json([hit.__dict__ for hit in hits])
+        print_json([hit.__dict__ for hit in hits])
         return
     if not hits:
         typer.echo(f"no code matches {text!r}")
@@ -113,9 +101,9 @@ def stats(as_json: JsonOption = False) -> None:
     """Count rows per level, Chinese names, mappings per category and coverage, flags and lists."""
     from classifier.catalogue_report import catalogue_stats
 
-    data = catalogue_stats(_catalogue())
+    data = catalogue_stats(open_catalogue())
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     typer.echo("Nomenclature 商品编码 (rows / with Chinese name):")
     for level, counts in data["nomenclature"].items():
@@ -149,7 +137,7 @@ def export(
     if fmt not in ("csv", "xlsx"):
         raise typer.BadParameter(f"--format should be csv or xlsx, got {fmt!r}")
     target = output or Path(f"catalogue.{fmt}")
-    table = catalogue_table(_catalogue(), all_codes=all_codes)
+    table = catalogue_table(open_catalogue(), all_codes=all_codes)
     write_table(table, target, fmt=fmt)
     typer.echo(f"wrote {len(table)} rows to {target}")
 
@@ -177,7 +165,7 @@ def import_nomenclature_cmd(
     from classifier.nomenclature import import_nomenclature
 
     settings = get_settings()
-    report = import_nomenclature(file, _catalogue(), settings.national_codes_path, sheet=sheet)
+    report = import_nomenclature(file, open_catalogue(), settings.national_codes_path, sheet=sheet)
     typer.echo(f"read {report.rows_read} rows from {file}; imported {report.imported}; skipped {len(report.skipped)}")
     for reason, count in report.skipped_by_reason().most_common():
         typer.echo(f"  skipped {count}: {reason}")
@@ -197,7 +185,7 @@ def _classifier(model: Path | None = None, release: str | None = None):  # type:
     if ref and ref != "none":
         from classifier.releases import ReleaseRules
 
-        classifier.pin_release(ReleaseRules.load(_store(), ref))
+        classifier.pin_release(ReleaseRules.load(open_store(), ref))
     return classifier
 
 
@@ -231,7 +219,7 @@ def classify(
     if text is not None:
         result = _classifier(model, release).classify_one(name=text, hs_code=code)
         if as_json:
-            _print_json(result)
+            print_json(result)
         else:
             for key, value in result.items():
                 typer.echo(f"{key:<15} {value}")
@@ -241,7 +229,7 @@ def classify(
     clf = _classifier(model, release)
     summary = _run_with_progress(clf, input, output, sheet=sheet, chunk_rows=chunk_rows)
     if as_json:
-        _print_json(
+        print_json(
             {
                 "rows": summary.rows,
                 "rejected": summary.rejected,
@@ -291,7 +279,7 @@ def suggest_hs(
     clf = _classifier(model)
     hits = clf.suggest_hs(text, k)
     if as_json:
-        _print_json([{"hs6": c, "score": round(s, 4), "name_zh": clf.catalogue.nodes[c].name_zh} for c, s in hits])
+        print_json([{"hs6": c, "score": round(s, 4), "name_zh": clf.catalogue.nodes[c].name_zh} for c, s in hits])
         return
     if not hits:
         typer.echo("no suggestion: the text has no product words")
@@ -319,10 +307,10 @@ def train_cmd(
     target = output or settings.model_path
     settings_db = settings.db_url
     fresh = settings_db.startswith("sqlite:///") and not Path(settings_db.removeprefix("sqlite:///")).exists()
-    extra = decision_texts(_store()) if decisions and not fresh else []  # no database yet: no decisions
+    extra = decision_texts(open_store()) if decisions and not fresh else []  # no database yet: no decisions
     typer.echo(f"{len(extra)} labelled texts from curators' decisions", err=True)
     card = train(
-        _catalogue(), load_lexicon(settings.catalogue_dir), target, seed=seed, extra=extra,
+        open_catalogue(), load_lexicon(settings.catalogue_dir), target, seed=seed, extra=extra,
         log=lambda m: typer.echo(m, err=True),
     )  # fmt: skip
     _print_metrics(card["metrics"])
@@ -342,7 +330,7 @@ def evaluate_cmd(model: ModelOption = None, as_json: JsonOption = False) -> None
     test = [t for t in texts if t.split == "test"]
     figures = metrics(run_scenarios(clf, test))
     if as_json:
-        _print_json(figures)
+        print_json(figures)
     else:
         _print_metrics(figures)
 
@@ -370,12 +358,6 @@ tokens_app = typer.Typer(help="API tokens: create, list, revoke (stored hashed).
 app.add_typer(tokens_app, name="tokens")
 
 
-def _store():  # type: ignore[no-untyped-def]
-    from classifier.store import Store
-
-    return Store.open(get_settings().db_url)
-
-
 @tokens_app.command("create")
 def tokens_create(
     name: Annotated[str, typer.Argument(help="Who or what uses the token, e.g. 'statistics platform'.")],
@@ -386,7 +368,7 @@ def tokens_create(
     """Create a token; its secret is printed once and only its hash is kept."""
     from classifier.tokens import create_token
 
-    token = create_token(_store(), name, role)
+    token = create_token(open_store(), name, role)
     typer.echo(f"token {token.id} ({token.role}) for {token.name}:")
     typer.echo(token.secret)
     typer.echo("keep it now: it cannot be shown again", err=True)
@@ -397,9 +379,9 @@ def tokens_list(as_json: JsonOption = False) -> None:
     """List tokens (id, name, role, prefix, created, revoked); never their secrets."""
     from classifier.tokens import list_tokens
 
-    tokens = list_tokens(_store())
+    tokens = list_tokens(open_store())
     if as_json:
-        _print_json(
+        print_json(
             [
                 {**t.__dict__, "secret": None, "created_at": str(t.created_at), "revoked_at": str(t.revoked_at or "")}
                 for t in tokens
@@ -416,7 +398,7 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id (
     """Revoke a token: it stops working at once."""
     from classifier.tokens import revoke_token
 
-    token = revoke_token(_store(), token_id)
+    token = revoke_token(open_store(), token_id)
     typer.echo(f"revoked token {token.id} ({token.role}) for {token.name}")
 
 

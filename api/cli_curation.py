@@ -7,12 +7,12 @@ and :class:`classifier.store.Store`; :mod:`api.cli` registers them.
 from __future__ import annotations
 
 import getpass
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from api.cli_common import JsonOption, open_catalogue, open_store, print_json
 from classifier.settings import get_settings
 
 draft_app = typer.Typer(help="Draft catalogue candidates from classified trade records.", no_args_is_help=True)
@@ -20,26 +20,15 @@ entries_app = typer.Typer(help="Catalogue entries: list, show, decide (accept/re
 release_app = typer.Typer(help="Releases of the catalogue: create, list, diff, export.", no_args_is_help=True)
 db_app = typer.Typer(help="The database: backup, restore, migrate.", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 ByOption = Annotated[
     str | None, typer.Option("--by", help="Who is acting, for the audit log; default your login name.")
 ]
-
-
-def _store():  # type: ignore[no-untyped-def]
-    from classifier.store import Store
-
-    return Store.open(get_settings().db_url)
 
 
 def _actor(by: str | None):  # type: ignore[no-untyped-def]
     from classifier.curation import Actor
 
     return Actor(by.strip() if by and by.strip() else f"cli:{getpass.getuser()}")
-
-
-def _json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def _entry_line(e) -> str:  # type: ignore[no-untyped-def]
@@ -61,21 +50,17 @@ def draft_build(
     as_json: JsonOption = False,
 ) -> None:
     """Aggregate classified records into candidate entries, ranked by value and uncertainty."""
-    from classifier.catalogue import cached_catalogue
     from classifier.curation import as_dict, list_entries
     from classifier.drafts import build_draft
 
-    settings = get_settings()
-    national = settings.national_codes_path
-    catalogue = cached_catalogue(settings.catalogue_dir, national if national.is_file() else None)
-    store = _store()
+    store = open_store()
     summary = build_draft(
-        store, catalogue, files, actor=_actor(by), similarity=similarity, sheet=sheet,
+        store, open_catalogue(), files, actor=_actor(by), similarity=similarity, sheet=sheet,
         progress=lambda m: typer.echo(m, err=True),
     )  # fmt: skip
     queue = list_entries(store, status="candidate", limit=max(top, 1)).items[:top]
     if as_json:
-        _json({**summary.__dict__, "top": [as_dict(e) for e in queue]})
+        print_json({**summary.__dict__, "top": [as_dict(e) for e in queue]})
         return
     typer.echo(f"rows read 读取行数:        {summary.rows} ({summary.rows_used} classified with a product name)")
     typer.echo(f"candidates 候选条目:       {summary.candidates} (new {summary.created}, refreshed {summary.refreshed}, "
@@ -103,10 +88,18 @@ def entries_list(
     from classifier.curation import as_dict, list_entries
 
     page = list_entries(
-        _store(), status=status, category=category, code=code, change=change, q=q, sort=sort, limit=limit, offset=offset
+        open_store(),
+        status=status,
+        category=category,
+        code=code,
+        change=change,
+        q=q,
+        sort=sort,
+        limit=limit,
+        offset=offset,
     )
     if as_json:
-        _json({"total": page.total, "items": [as_dict(e) for e in page.items]})
+        print_json({"total": page.total, "items": [as_dict(e) for e in page.items]})
         return
     typer.echo(f"{page.total} entries; showing {offset + 1}-{offset + len(page.items)}")
     for entry in page.items:
@@ -118,11 +111,11 @@ def entries_show(entry_id: Annotated[int, typer.Argument(help="The entry's id.")
     """An entry with its evidence and the decisions made on it."""
     from classifier.curation import as_dict, get_entry, list_decisions
 
-    store = _store()
+    store = open_store()
     entry = get_entry(store, entry_id)
     history = list_decisions(store, entry_id=entry_id, limit=500).items
     if as_json:
-        _json({**as_dict(entry), "decisions": [as_dict(d) for d in history]})
+        print_json({**as_dict(entry), "decisions": [as_dict(d) for d in history]})
         return
     typer.echo(_entry_line(entry))
     for label, value in (
@@ -170,7 +163,7 @@ def entries_decide(
         "product_name": product_name, "remarks": remarks,
     }  # fmt: skip
     entry = decide(
-        _store(), entry_id, action=action, version=version, rationale=rationale, actor=_actor(by),
+        open_store(), entry_id, action=action, version=version, rationale=rationale, actor=_actor(by),
         changes={k: v for k, v in changes.items() if v is not None},
     )  # fmt: skip
     typer.echo(_entry_line(entry))
@@ -186,9 +179,9 @@ def audit(
     """The audit log, newest first: every draft build, decision and release, with who and why."""
     from classifier.curation import as_dict, list_audit
 
-    page = list_audit(_store(), action=action, entity_id=entity_id, actor=actor, limit=limit)
+    page = list_audit(open_store(), action=action, entity_id=entity_id, actor=actor, limit=limit)
     if as_json:
-        _json({"total": page.total, "items": [as_dict(e) for e in page.items]})
+        print_json({"total": page.total, "items": [as_dict(e) for e in page.items]})
         return
     for event in page.items:
         typer.echo(
@@ -205,7 +198,7 @@ def release_create(
     """Freeze the decided entries into a new, numbered, immutable release."""
     from classifier.releases import create_release
 
-    release = create_release(_store(), name, actor=_actor(by), note=note)
+    release = create_release(open_store(), name, actor=_actor(by), note=note)
     typer.echo(
         f"release {release.number} {release.name}: {release.entries} decided entries, sha256 {release.sha256[:12]}..."
     )
@@ -217,9 +210,9 @@ def release_list(as_json: JsonOption = False) -> None:
     from classifier.curation import as_dict
     from classifier.releases import list_releases
 
-    found = list_releases(_store())
+    found = list_releases(open_store())
     if as_json:
-        _json([as_dict(r) for r in found])
+        print_json([as_dict(r) for r in found])
         return
     for r in found:
         typer.echo(
@@ -237,9 +230,9 @@ def release_diff(
     from classifier.curation import as_dict
     from classifier.releases import diff_releases
 
-    diff = diff_releases(_store(), a, b)
+    diff = diff_releases(open_store(), a, b)
     if as_json:
-        _json({
+        print_json({
             "a": diff.a.name, "b": diff.b.name, "added": [as_dict(e) for e in diff.added],
             "removed": [as_dict(e) for e in diff.removed],
             "changed": [{"entry_id": new.entry_id, "code": new.code, "fields": fields} for _, new, fields in diff.changed],
@@ -265,7 +258,7 @@ def release_export(
     """Write the official-style table (序号, 商品编码, 商品名称, 类别, 覆盖范围/ex说明, 依据/参考清单, 备注)."""
     from classifier.releases import export_release, get_release
 
-    store = _store()
+    store = open_store()
     found = get_release(store, release)
     path = export_release(store, found, output)
     typer.echo(f"release {found.number} {found.name} written to {path}")
@@ -274,7 +267,7 @@ def release_export(
 @db_app.command("backup")
 def db_backup(path: Annotated[Path, typer.Argument(help="Where to write the copy.")]) -> None:
     """Copy the SQLite database consistently, even while the server runs."""
-    target = _store().backup(path)
+    target = open_store().backup(path)
     typer.echo(f"backup written to {target} ({target.stat().st_size:,} bytes)")
 
 
@@ -290,7 +283,7 @@ def db_restore(
         typer.confirm(f"replace {settings.db_url} with {path}?", abort=True)
     from classifier.curation import record_event
 
-    store = _store()
+    store = open_store()
     applied = store.restore(path)
     with store.begin() as conn:  # the restored history says it was restored, by whom and from what
         record_event(
@@ -304,7 +297,7 @@ def db_migrate() -> None:
     """Apply pending schema migrations (the server and every command also do it on start)."""
     from classifier.store import MIGRATIONS
 
-    store = _store()
+    store = open_store()
     typer.echo(f"schema at version {store.schema_version()} of {len(MIGRATIONS)}")
 
 
