@@ -264,11 +264,7 @@ class Classifier:
 
         from classifier.records import ERROR_COLUMN, ROW_COLUMN
 
-        def column(role: str) -> pd.Series:
-            name = columns.get(role)
-            return frame[name].fillna("").astype(str) if name else pd.Series("", index=frame.index)
-
-        codes, names, specs = column("hs_code"), column("name"), column("spec")
+        codes, names, specs = (columns.text(frame, role) for role in ("hs_code", "name", "spec"))
         keys = codes + "\x1f" + names + "\x1f" + specs
         index, uniques = pd.factorize(keys, sort=False)
         triples = [tuple(u.split("\x1f")) for u in uniques]

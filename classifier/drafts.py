@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from classifier.catalogue import Catalogue
 from classifier.codes import parse_code
-from classifier.curation import GREEN, Actor, name_key, record_event
+from classifier.curation import GREEN, Actor, list_entries, name_key, record_event
 from classifier.errors import GreentradeError, InputFileError
 from classifier.records import (
     ERROR_COLUMN,
@@ -117,11 +117,6 @@ def _per_distinct(values: pd.Series, func: Callable[[str], object]) -> pd.Series
     return values.map(dict(zip(distinct, map(func, distinct), strict=True)))
 
 
-def _column(frame: pd.DataFrame, columns: ColumnMap, role: str) -> pd.Series:
-    name = columns.get(role)
-    return frame[name].fillna("").astype(str) if name else pd.Series("", index=frame.index)
-
-
 def _gather(path: Path, groups: dict[tuple[str, str], _Name], *, sheet: str | None) -> tuple[int, int]:
     """Add one classified file's rows to ``groups``; returns (rows read, rows used)."""
     rows = used = 0
@@ -136,21 +131,14 @@ def _gather(path: Path, groups: dict[tuple[str, str], _Name], *, sheet: str | No
                     f"{path}: not a classified file, columns {missing} are missing; run `greentrade classify` on it first"
                 )
             columns = match_columns(found, source=str(path))
-        ok = (
-            (chunk["status"] == "ok")
-            & (chunk["hs6"].fillna("").str.len() == 6)
-            & (_column(chunk, columns, "name") != "")
-        )
+        all_names = columns.text(chunk, "name")
+        ok = (chunk["status"] == "ok") & (chunk["hs6"].fillna("").str.len() == 6) & (all_names != "")
         if not ok.any():
             continue
         frame = chunk[ok]
-
-        def text(role: str, frame: pd.DataFrame = frame, columns: ColumnMap = columns) -> pd.Series:
-            return _column(frame, columns, role)
-
-        names = text("name").str.replace("\x00", "", regex=False)  # PostgreSQL text cannot hold NUL
+        names = all_names[ok].str.replace("\x00", "", regex=False)  # PostgreSQL text cannot hold NUL
         hs6 = frame["hs6"].astype(str)
-        declared = text("hs_code")
+        declared = columns.text(frame, "hs_code")
         keys = _per_distinct(names, name_key)
         codes = _per_distinct(declared + "|" + hs6, lambda pair: _code(*pair.split("|")))
         table = pd.DataFrame(
@@ -158,11 +146,11 @@ def _gather(path: Path, groups: dict[tuple[str, str], _Name], *, sheet: str | No
                 "code": codes,
                 "key": keys,
                 "name": names.str.strip(),
-                "direction": _per_distinct(text("direction"), lambda v: parse_direction(v) or "unknown"),
-                "month": _per_distinct(text("month"), parse_month),
+                "direction": _per_distinct(columns.text(frame, "direction"), lambda v: parse_direction(v) or "unknown"),
+                "month": _per_distinct(columns.text(frame, "month"), parse_month),
                 "category": frame["category"].astype(str),
                 "evidence": frame["evidence"].fillna("").astype(str),
-                "value": _per_distinct(text("value_usd"), parse_amount),
+                "value": _per_distinct(columns.text(frame, "value_usd"), parse_amount),
                 "confidence": pd.to_numeric(frame["confidence"], errors="coerce").fillna(0.0),
                 "review": (frame["needs_review"].astype(str).str.lower() == "true").astype(int),
             }
@@ -359,8 +347,6 @@ def build_draft(
             f"{len(proposals)} candidates from {len(paths)} file(s)",
             summary_details,
         )
-    from classifier.curation import list_entries
-
     by_change = {
         change: list_entries(store, change=change, limit=1).total for change in ("new", "changed", "in_release")
     }

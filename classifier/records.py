@@ -72,6 +72,11 @@ class ColumnMap:
     def get(self, role: str) -> str | None:
         return self.canonical.get(role)
 
+    def text(self, frame: pd.DataFrame, role: str) -> pd.Series:
+        """The role's column of ``frame`` as text (missing cells empty); all empty if the file has none."""
+        name = self.canonical.get(role)
+        return frame[name].fillna("").astype(str) if name else pd.Series("", index=frame.index)
+
 
 def match_columns(columns: list[str], *, source: str = "input") -> ColumnMap:
     """Match input column names to SPEC section 4 roles; the first column matching a role wins.
