@@ -432,6 +432,7 @@ def decide(
                 current=current,
             )
         after = _get(conn, entry_id)
+        fields_before, fields_after = before.curated(), after.curated()
         conn.execute(
             insert(decisions).values(
                 entry_id=entry_id,
@@ -442,11 +443,11 @@ def decide(
                 at=now,
                 version_before=version,
                 version_after=version + 1,
-                before=json.dumps(before.curated(), ensure_ascii=False),
-                after=json.dumps(after.curated(), ensure_ascii=False),
+                before=json.dumps(fields_before, ensure_ascii=False),
+                after=json.dumps(fields_after, ensure_ascii=False),
             )
         )
-        changed = {k: [before.curated()[k], v] for k, v in after.curated().items() if before.curated()[k] != v}
+        changed = {k: [fields_before[k], v] for k, v in fields_after.items() if fields_before[k] != v}
         if action == "edit" and not changed:  # raised inside the transaction: nothing of it is kept
             raise InvalidRequestError(f"an edit needs at least one change: entry {entry_id} has these values already")
         record_event(

@@ -64,10 +64,17 @@ def _entries(store: Any, page: int, page_size: int, **filters: Any) -> Page[Entr
 def draft(body: DraftIn, token: Curator, store: StoreDep, jobs: JobsDep, catalogue: CatalogueDep) -> DraftOut:
     """What ``greentrade draft build`` does with files, on the results of finished batch jobs (404
     for a job that does not exist or has no result yet)."""
-    paths = [jobs.result(job_id, "parquet") for job_id in dict.fromkeys(body.batch_ids)]
-    summary = drafts.build_draft(store, catalogue, paths, actor=Actor(token.name, token.id), similarity=body.similarity)
-    found = {k: v for k, v in summary.__dict__.items() if k != "files"}
-    return DraftOut(batch_ids=list(dict.fromkeys(body.batch_ids)), **found)
+    batch_ids = list(dict.fromkeys(body.batch_ids))
+    summary = draft_from_batches(store, jobs, catalogue, batch_ids, Actor(token.name, token.id), body.similarity)
+    return DraftOut(batch_ids=batch_ids, **{k: v for k, v in summary.__dict__.items() if k != "files"})
+
+
+def draft_from_batches(
+    store: Any, jobs: Any, catalogue: Any, batch_ids: list[str], actor: Actor, similarity: int = drafts.SIMILARITY
+) -> drafts.DraftSummary:
+    """Candidates from the results of finished batch jobs (also used by the review page)."""
+    paths = [jobs.result(job_id, "parquet") for job_id in dict.fromkeys(batch_ids)]
+    return drafts.build_draft(store, catalogue, paths, actor=actor, similarity=similarity)
 
 
 @router.get("/candidates", response_model=Page[EntryOut], responses=_ERRORS, summary="The review queue")

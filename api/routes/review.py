@@ -18,11 +18,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import CatalogueDep, DbId, JobsDep, StoreDep
-from api.routes.curation import export_file
+from api.routes.curation import draft_from_batches, export_file
 from classifier import curation, releases
 from classifier.catalogue import SPEC_CATEGORIES
 from classifier.curation import Actor
-from classifier.drafts import build_draft
 from classifier.errors import ConflictError, GreentradeError, InvalidRequestError, NotFoundError
 from classifier.tokens import Token, verify_token
 
@@ -195,24 +194,15 @@ def decide(
             store, entry_id, action=action, version=version, rationale=rationale, actor=Actor(token.name, token.id),
             changes=changes,
         )  # fmt: skip
-    except ConflictError as exc:
+    except (ConflictError, InvalidRequestError) as exc:
+        stale = isinstance(exc, ConflictError)
         return _entry_page(
             request,
             store,
             token,
             entry_id,
-            status.HTTP_409_CONFLICT,
-            error=f"未保存：{exc}（此条目已被他人修改，请查看当前内容后重新决定）",
-            form=sent | {"rationale": rationale},
-        )
-    except InvalidRequestError as exc:
-        return _entry_page(
-            request,
-            store,
-            token,
-            entry_id,
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            error=f"未保存：{exc}",
+            status.HTTP_409_CONFLICT if stale else status.HTTP_422_UNPROCESSABLE_CONTENT,
+            error=f"未保存：{exc}" + ("（此条目已被他人修改，请查看当前内容后重新决定）" if stale else ""),
             form=sent | {"rationale": rationale},
         )
     back = request.query_params.get("back", "")
@@ -251,10 +241,14 @@ def release_create(
     return RedirectResponse("/review/releases?" + urlencode({"notice": notice}), status.HTTP_303_SEE_OTHER)
 
 
+def _done_jobs(jobs: Any) -> list[Any]:
+    return [j for j in jobs.list(limit=100) if j.state == "done"]
+
+
 @router.get("/drafts", response_class=HTMLResponse)
 def drafts_page(request: Request, token: SignedIn, jobs: JobsDep) -> HTMLResponse:
     """Finished batch jobs, to draft candidates from (what ``greentrade draft build`` does with files)."""
-    return _page(request, "review/drafts.html", token, found=[j for j in jobs.list(limit=100) if j.state == "done"])
+    return _page(request, "review/drafts.html", token, found=_done_jobs(jobs))
 
 
 @router.post("/drafts", response_model=None)
@@ -267,20 +261,12 @@ def drafts_build(
     batch_ids: Annotated[list[str], Form(max_length=50)],
 ) -> Response:
     try:
-        paths = [jobs.result(job_id, "parquet") for job_id in dict.fromkeys(batch_ids)]
-        summary = build_draft(store, catalogue, paths, actor=Actor(token.name, token.id))
+        summary = draft_from_batches(store, jobs, catalogue, batch_ids, Actor(token.name, token.id))
     except GreentradeError as exc:
-        found = [j for j in jobs.list(limit=100) if j.state == "done"]
-        return _page(
-            request,
-            "review/drafts.html",
-            token,
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            found=found,
-            error=f"未生成：{exc}",
-        )
+        code = status.HTTP_422_UNPROCESSABLE_CONTENT
+        return _page(request, "review/drafts.html", token, code, found=_done_jobs(jobs), error=f"未生成：{exc}")
     notice = (
-        f"已从 {len(paths)} 个批次（{summary.rows_used} 行）生成候选条目 {summary.candidates} 条："
+        f"已从 {len(summary.files)} 个批次（{summary.rows_used} 行）生成候选条目 {summary.candidates} 条："
         f"新增 {summary.created}，更新 {summary.refreshed}"
     )
     return RedirectResponse("/review?" + urlencode({"notice": notice}), status.HTTP_303_SEE_OTHER)
