@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import APIRouter, Query
 
 from api.deps import CatalogueDep, Reader
@@ -62,8 +63,17 @@ def list_catalogue(
     if coverage:
         table = table[table["coverage"] == coverage]
     if flag:
-        table = table[table["flags"].str.split(";").map(lambda flags: flag in flags)]
+        table = table[_has_item(table["flags"], flag)]
     if ref_list:
-        table = table[table["ref_lists"].str.split(";").map(lambda lists: ref_list in lists)]
+        table = table[_has_item(table["ref_lists"], ref_list)]
     rows = table.iloc[(page - 1) * page_size : page * page_size].to_dict(orient="records")
     return Page[dict[str, Any]](items=rows, total=len(table), page=page, page_size=page_size)
+
+
+def _has_item(column: pd.Series, item: str) -> pd.Series:
+    """Rows whose ``;``-joined list holds ``item``, as a boolean mask even when ``column`` is empty.
+
+    (A mask built with ``map`` on an empty column has dtype object, and pandas then reads it as a
+    list of column names: the filter would drop every column instead of every row.)
+    """
+    return column.str.split(";").map(lambda items: item in items).astype(bool)
